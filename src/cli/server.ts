@@ -1,0 +1,147 @@
+import { networkInterfaces } from 'node:os';
+import { parseArgs } from 'node:util';
+import { translator } from '../hub/messages.js';
+import { type ChatServer, startServer } from '../server.js';
+import { formatHostPort } from '../transport/stream-peer.js';
+import { TCP_DEFAULTS } from '../transport/tcp.js';
+import { UDP_DEFAULTS } from '../transport/udp.js';
+import { HUB_DEFAULTS } from '../hub/hub.js';
+import { badArgs, parseCount, parseLangFlag, parsePort, parseSeconds } from './args.js';
+
+const HELP = `Usage: charla server [options]
+
+Runs a chat server: one room for TCP and UDP users. Stop it with Ctrl+C.
+
+  --host ADDR              address to listen on (default 0.0.0.0: every interface)
+  --tcp-port PORT          TCP port (default 5000; 0 = any free port)
+  --udp-port PORT          UDP port (default 5001; 0 = any free port)
+  --no-tcp / --no-udp      run without that transport
+  --lang es|en             language of what the server says (default es)
+  --quiet                  do not log connections and departures
+
+Limits:
+  --max-line-bytes N       longest message in bytes (default ${TCP_DEFAULTS.maxLineBytes})
+  --max-name-length N      longest name in characters (default ${HUB_DEFAULTS.maxNameLength})
+  --max-queued-bytes N     output a TCP user may have pending before being cut off as too slow (default ${TCP_DEFAULTS.maxQueuedBytes})
+  --bare-idle-ms N         bytes with no newline count as a message after this pause (default ${TCP_DEFAULTS.bareIdleMs}; for the seed's client)
+  --registration-timeout S seconds a new connection has to give its name (default ${TCP_DEFAULTS.registrationTimeoutMs / 1000}; 0 = no limit)
+  --idle-timeout S         disconnect TCP users silent this long (default 0 = never)
+  --udp-timeout S          remove UDP users silent this long (default ${UDP_DEFAULTS.silenceMs / 1000})
+`;
+
+/** `charla server`: starts the server, prints where to reach it, stops cleanly on Ctrl+C. */
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        'tcp-port': { type: 'string' },
+        'udp-port': { type: 'string' },
+        'no-tcp': { type: 'boolean' },
+        'no-udp': { type: 'boolean' },
+        lang: { type: 'string' },
+        quiet: { type: 'boolean' },
+        'max-line-bytes': { type: 'string' },
+        'max-name-length': { type: 'string' },
+        'max-queued-bytes': { type: 'string' },
+        'bare-idle-ms': { type: 'string' },
+        'registration-timeout': { type: 'string' },
+        'idle-timeout': { type: 'string' },
+        'udp-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    badArgs('server', err);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const lang = parseLangFlag(values.lang);
+  const t = translator(lang);
+  const host = values.host ?? '0.0.0.0';
+  const maxLineBytes = parseCount(values['max-line-bytes'], '--max-line-bytes', TCP_DEFAULTS.maxLineBytes, 16);
+  const log = values.quiet ? () => {} : (line: string) => console.log(line);
+  const server = await startServer({
+    host,
+    tcpPort: parsePort(values['tcp-port'], '--tcp-port', 5000),
+    udpPort: parsePort(values['udp-port'], '--udp-port', 5001),
+    tcp: !values['no-tcp'],
+    udp: !values['no-udp'],
+    lang,
+    log,
+    hub: { maxNameLength: parseCount(values['max-name-length'], '--max-name-length', HUB_DEFAULTS.maxNameLength, 1) },
+    tcpOptions: {
+      maxLineBytes,
+      maxQueuedBytes: parseCount(values['max-queued-bytes'], '--max-queued-bytes', TCP_DEFAULTS.maxQueuedBytes, 1024),
+      bareIdleMs: parseCount(values['bare-idle-ms'], '--bare-idle-ms', TCP_DEFAULTS.bareIdleMs),
+      registrationTimeoutMs: parseSeconds(values['registration-timeout'], '--registration-timeout', TCP_DEFAULTS.registrationTimeoutMs),
+      idleTimeoutMs: parseSeconds(values['idle-timeout'], '--idle-timeout', 0),
+      onPeerError: (peer, err) => console.error(t('log_peer_error', { peer: peer.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) })),
+    },
+    udpOptions: {
+      maxLineBytes,
+      silenceMs: parseSeconds(values['udp-timeout'], '--udp-timeout', UDP_DEFAULTS.silenceMs),
+    },
+  });
+  printBanner(server, host, t);
+  await untilSignal();
+  await server.close();
+  return 0;
+}
+
+function printBanner(server: ChatServer, host: string, t: ReturnType<typeof translator>): void {
+  // Tests and scripts read the bound ports from these two lines.
+  if (server.tcp) console.log(t('log_tcp_listening', { address: formatHostPort(server.tcp.address.address, server.tcp.address.port) }));
+  if (server.udp) console.log(t('log_udp_listening', { address: formatHostPort(server.udp.address.address, server.udp.address.port) }));
+  const tcpPort = server.tcp?.address.port;
+  const udpPort = server.udp?.address.port;
+  const hint = (addr: string): string[] => {
+    const h = addr.includes(':') ? `[${addr}]` : addr;
+    const lines: string[] = [];
+    if (tcpPort !== undefined) lines.push(`  charla client --host ${h}${tcpPort === 5000 ? '' : ` --port ${tcpPort}`}`);
+    if (udpPort !== undefined) lines.push(`  charla client --udp --host ${h}${udpPort === 5001 ? '' : ` --port ${udpPort}`}`);
+    return lines;
+  };
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const lan = wildcard ? lanAddresses(host === '::') : isLoopback(host) ? [] : [host];
+  console.log(t('log_local_hint'));
+  for (const line of hint(wildcard || isLoopback(host) ? '127.0.0.1' : host)) console.log(line);
+  if (lan.length > 0) {
+    console.log(t('log_lan_hint'));
+    for (const addr of lan) for (const line of hint(addr)) console.log(line);
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** Addresses other machines can use: every non-internal IPv4 (and IPv6 when listening on ::). */
+export function lanAddresses(withIpv6: boolean): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const info of list ?? []) {
+      if (info.internal) continue;
+      if (info.family === 'IPv4' || (withIpv6 && info.family === 'IPv6' && !info.address.startsWith('fe80'))) out.push(info.address);
+    }
+  }
+  return out;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      // A second Ctrl+C while closing means "now".
+      process.once('SIGINT', () => process.exit(130));
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

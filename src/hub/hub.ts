@@ -1,0 +1,228 @@
+import { parseCommand } from '../protocol/command.js';
+import { sanitize } from '../protocol/sanitize.js';
+import { runCommand } from './commands.js';
+import { type Lang, type LeaveReason, type Translate, leaveNotice, translator } from './messages.js';
+import { checkName, foldName, normalizeName, type NameProblem } from './names.js';
+import type { Peer } from './peer.js';
+
+/** Options of the chat room itself (transport limits live with the transports). */
+export interface HubOptions {
+  /** Language of everything the server says. */
+  lang: Lang;
+  /** Longest name, in code points. */
+  maxNameLength: number;
+  /** Most named users at once; 0 = no limit. */
+  maxUsers: number;
+  /** Most connections (named or not) from one address; 0 = no limit. */
+  maxConnectionsPerAddress: number;
+  /** Addresses exempt from `maxConnectionsPerAddress` (a predicate, so subnets can be allowed). */
+  isExemptAddress: (address: string) => boolean;
+  /** Server console, one line per call; the hub logs joins, leaves and refusals. */
+  log: (line: string) => void;
+}
+
+export const HUB_DEFAULTS: HubOptions = {
+  lang: 'es',
+  maxNameLength: 24,
+  maxUsers: 0,
+  maxConnectionsPerAddress: 0,
+  isExemptAddress: () => false,
+  log: () => {},
+};
+
+/** One connection as the hub sees it; named once `name` is set. */
+export interface Session {
+  readonly peer: Peer;
+  /** Undefined until the first valid name line. */
+  name: string | undefined;
+  /** `foldName(name)`: the key that makes names unique. */
+  key: string | undefined;
+}
+
+const NAME_ERRORS: Record<NameProblem, 'name_empty' | 'name_too_long' | 'name_invalid' | 'name_reserved'> = {
+  empty: 'name_empty',
+  too_long: 'name_too_long',
+  invalid: 'name_invalid',
+  reserved: 'name_reserved',
+};
+
+/** Users shown by name in the welcome line; past this it shows a count. */
+const WELCOME_LIST_MAX = 20;
+
+/**
+ * The chat room: sessions, names, commands and broadcast. Pure logic: it is driven by
+ * `connect` / `input` / `leave` calls from transports and speaks only through `Peer.send`.
+ * TCP and UDP users share one hub, so they are in one room.
+ */
+export class Hub {
+  readonly options: HubOptions;
+  readonly t: Translate;
+  readonly #sessions = new Map<Peer, Session>();
+  /** Named sessions in join order (the order /listar shows). */
+  readonly #joined = new Map<Peer, Session>();
+  readonly #byKey = new Map<string, Session>();
+  readonly #perAddress = new Map<string, number>();
+  #closed = false;
+
+  constructor(options: Partial<HubOptions> = {}) {
+    this.options = { ...HUB_DEFAULTS, ...options };
+    this.t = translator(this.options.lang);
+  }
+
+  /** Named users now. */
+  get userCount(): number {
+    return this.#joined.size;
+  }
+
+  /** Connections now, named or not. */
+  get connectionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Names in join order. */
+  names(): string[] {
+    return [...this.#joined.values()].map((s) => s.name as string);
+  }
+
+  /** The session of `peer`, if it is connected. */
+  session(peer: Peer): Session | undefined {
+    return this.#sessions.get(peer);
+  }
+
+  /** The named session called `name` (any case), if any. */
+  findByName(name: string): Session | undefined {
+    return this.#byKey.get(foldName(normalizeName(name)));
+  }
+
+  /**
+   * A new connection, not yet named. Returns false (after telling the peer why and closing it)
+   * when the server is full or its address has too many connections.
+   */
+  connect(peer: Peer): boolean {
+    const { maxUsers, maxConnectionsPerAddress } = this.options;
+    if (this.#closed) {
+      peer.close('server_shutdown');
+      return false;
+    }
+    if (maxUsers > 0 && this.#joined.size >= maxUsers) {
+      return this.#refuse(peer, this.t('server_full', { max: maxUsers }));
+    }
+    const fromAddress = this.#perAddress.get(peer.address) ?? 0;
+    if (maxConnectionsPerAddress > 0 && fromAddress >= maxConnectionsPerAddress && !this.options.isExemptAddress(peer.address)) {
+      return this.#refuse(peer, this.t('too_many_connections', { max: maxConnectionsPerAddress }));
+    }
+    this.#perAddress.set(peer.address, fromAddress + 1);
+    this.#sessions.set(peer, { peer, name: undefined, key: undefined });
+    return true;
+  }
+
+  #refuse(peer: Peer, line: string): false {
+    peer.send(line);
+    peer.close('kicked');
+    this.options.log(this.t('log_dropped', { peer: peer.id, reason: this.t('reason_kicked') }));
+    return false;
+  }
+
+  /** One line (TCP) or datagram (UDP) from `peer`, decoded but not yet sanitised. */
+  input(peer: Peer, raw: string): void {
+    const session = this.#sessions.get(peer);
+    if (session === undefined) return; // already gone: a late line after close
+    const line = sanitize(raw);
+    if (session.name === undefined) {
+      this.#register(session, line);
+      return;
+    }
+    if (line.trim() === '') return; // an empty line is nothing to relay (the seed sent "name: ")
+    runCommand(this, session, parseCommand(line));
+  }
+
+  /** Sends `line` to every named user but `except`. */
+  broadcast(line: string, except?: Peer): void {
+    for (const peer of this.#joined.keys()) {
+      if (peer !== except) peer.send(line);
+    }
+  }
+
+  #register(session: Session, line: string): void {
+    const { peer } = session;
+    const first = parseCommand(line.trim());
+    if (first.kind === 'quit') {
+      peer.close('quit');
+      return;
+    }
+    const name = normalizeName(line);
+    const error = this.nameError(name, session);
+    if (error !== undefined) {
+      peer.send(error);
+      return;
+    }
+    this.#name(session, name);
+    const users = this.names();
+    const shown = users.length <= WELCOME_LIST_MAX ? users.join(', ') : `${users.length}`;
+    peer.send(this.t('welcome', { name, users: shown }));
+    this.broadcast(this.t('user_joined', { name }), peer); // seed: everyone else hears the join
+    this.options.log(this.t('log_joined', { name, peer: peer.id }));
+  }
+
+  /** The error line for `name` (normalised), or undefined when `session` may take it. */
+  nameError(name: string, session: Session): string | undefined {
+    const problem = checkName(name, this.options.maxNameLength);
+    if (problem !== undefined) return this.t(NAME_ERRORS[problem], { name, max: this.options.maxNameLength });
+    const holder = this.#byKey.get(foldName(name));
+    if (holder !== undefined && holder !== session) return this.t('name_taken', { name });
+    return undefined;
+  }
+
+  #name(session: Session, name: string): void {
+    session.name = name;
+    session.key = foldName(name);
+    this.#byKey.set(session.key, session);
+    this.#joined.set(session.peer, session);
+  }
+
+  /** Renames a named session (the name already checked with `nameError`). */
+  rename(session: Session, name: string): void {
+    if (session.key !== undefined) this.#byKey.delete(session.key);
+    session.name = name;
+    session.key = foldName(name);
+    this.#byKey.set(session.key, session);
+  }
+
+  /**
+   * `peer` is gone (or is being sent away) for `reason`: forget it and tell the room once.
+   * Idempotent: a second call for the same peer does nothing, so the hub and the transport can
+   * both report a departure without a double notice.
+   */
+  leave(peer: Peer, reason: LeaveReason): void {
+    const session = this.#sessions.get(peer);
+    if (session === undefined) return;
+    this.#sessions.delete(peer);
+    const left = (this.#perAddress.get(peer.address) ?? 1) - 1;
+    if (left > 0) this.#perAddress.set(peer.address, left);
+    else this.#perAddress.delete(peer.address);
+    if (session.name === undefined) {
+      this.options.log(this.t('log_dropped', { peer: peer.id, reason: this.t(`reason_${reason}`) }));
+      return;
+    }
+    this.#joined.delete(peer);
+    if (session.key !== undefined && this.#byKey.get(session.key) === session) this.#byKey.delete(session.key);
+    if (this.#closed) return;
+    this.broadcast(leaveNotice(this.t, session.name, reason));
+    this.options.log(this.t('log_left', { name: session.name, reason: this.t(`reason_${reason}`) }));
+  }
+
+  /**
+   * Server shutdown: every connection is told and closed. Later `leave` calls announce nothing
+   * (everyone is leaving) and later `connect` calls are refused.
+   */
+  shutdown(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const notice = this.t('server_closing');
+    this.options.log(this.t('log_shutdown', { users: this.#joined.size }));
+    for (const session of [...this.#sessions.values()]) {
+      if (session.name !== undefined) session.peer.send(notice);
+      session.peer.close('server_shutdown');
+    }
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * Every user-facing string of charla, Spanish (the seed's language, the default) and English,
+ * by key. Server notices, replies and errors, the server console, and the terminal client's own
+ * words all come from here, so a translation is one file.
+ *
+ * Wire contract (docs in README "Wire protocol"): replies that refuse something start with
+ * "Error: " in both languages; notices are wrapped in "*** ... ***" as the seed does.
+ */
+
+export type Lang = 'es' | 'en';
+export const LANGS: readonly Lang[] = ['es', 'en'];
+
+type Params = Record<string, string | number>;
+type Entry = Record<Lang, string>;
+
+const CATALOGUE = {
+  // --- room notices (seed strings first) ---
+  user_joined: {
+    es: '*** {name} se ha unido al chat ***', // seed
+    en: '*** {name} has joined the chat ***',
+  },
+  user_left: {
+    es: '*** {name} ha salido del chat ***', // seed
+    en: '*** {name} has left the chat ***',
+  },
+  user_left_because: {
+    es: '*** {name} ha salido del chat ({reason}) ***',
+    en: '*** {name} has left the chat ({reason}) ***',
+  },
+  user_renamed: {
+    es: '*** {old} ahora se llama {name} ***',
+    en: '*** {old} is now known as {name} ***',
+  },
+  server_closing: {
+    es: '*** El servidor se está cerrando. ¡Hasta pronto! ***',
+    en: '*** The server is shutting down. See you soon! ***',
+  },
+
+  // --- leave reasons, shown inside user_left_because ---
+  reason_quit: { es: 'se despidió', en: 'said goodbye' },
+  reason_disconnected: { es: 'conexión cerrada', en: 'connection closed' },
+  reason_connection_lost: { es: 'conexión perdida', en: 'connection lost' },
+  reason_timeout: { es: 'sin actividad', en: 'timed out' },
+  reason_slow: { es: 'no leía a tiempo', en: 'too slow to read' },
+  reason_flood: { es: 'enviaba demasiado rápido', en: 'flooding' },
+  reason_kicked: { es: 'expulsado por los límites del servidor', en: "kicked by the server's limits" },
+  reason_server_shutdown: { es: 'el servidor se cerró', en: 'server shut down' },
+  reason_error: { es: 'error del servidor', en: 'server error' },
+
+  // --- replies to one user ---
+  welcome: {
+    es: '*** Bienvenido/a a charla, {name}. Conectados: {users}. Escribe /ayuda para ver los comandos. ***',
+    en: '*** Welcome to charla, {name}. Online: {users}. Type /help for the commands. ***',
+  },
+  user_list: { es: 'Usuarios: {users}', en: 'Users: {users}' }, // seed: "Usuarios: a, b, c"
+  goodbye: { es: '*** ¡Adiós, {name}! ***', en: '*** Goodbye, {name}! ***' },
+  private_from: { es: '(privado) {name}: {text}', en: '(private) {name}: {text}' },
+  private_to: { es: '(privado para {name}) {text}', en: '(private to {name}) {text}' },
+  help: {
+    es: [
+      'Comandos:',
+      '  /listar (/list)           muestra quién está conectado',
+      '  /msg NOMBRE TEXTO         mensaje privado a un usuario',
+      '  /nick NUEVO               cambia tu nombre',
+      '  /ayuda (/help)            esta ayuda',
+      '  /quitar (/quit)           sale del chat',
+      '  //texto                   envía "/texto" literal',
+    ].join('\n'),
+    en: [
+      'Commands:',
+      '  /list (/listar)           who is online',
+      '  /msg NAME TEXT            private message to one user',
+      '  /nick NEW                 change your name',
+      '  /help (/ayuda)            this help',
+      '  /quit (/quitar)           leave the chat',
+      '  //text                    sends a literal "/text"',
+    ].join('\n'),
+  },
+
+  // --- errors: always "Error: ..." so a client can tell a refusal from a notice ---
+  name_empty: { es: 'Error: el nombre no puede estar vacío. Escribe tu nombre:', en: 'Error: the name cannot be empty. Type your name:' },
+  name_too_long: {
+    es: 'Error: el nombre es demasiado largo (máximo {max} caracteres). Escribe otro:',
+    en: 'Error: the name is too long (at most {max} characters). Type another:',
+  },
+  name_invalid: {
+    es: 'Error: el nombre solo puede tener letras, números y . _ - (sin espacios), y empezar por letra o número. Escribe otro:',
+    en: 'Error: a name may only have letters, digits and . _ - (no spaces), and must start with a letter or digit. Type another:',
+  },
+  name_reserved: { es: 'Error: el nombre «{name}» está reservado. Escribe otro:', en: 'Error: the name "{name}" is reserved. Type another:' },
+  name_taken: { es: 'Error: el nombre «{name}» ya está en uso. Escribe otro:', en: 'Error: the name "{name}" is already taken. Type another:' },
+  nick_usage: { es: 'Error: uso: /nick NUEVO_NOMBRE', en: 'Error: usage: /nick NEW_NAME' },
+  nick_same: { es: 'Error: ya te llamas {name}', en: 'Error: you are already called {name}' },
+  msg_usage: { es: 'Error: uso: /msg NOMBRE TEXTO', en: 'Error: usage: /msg NAME TEXT' },
+  msg_no_such_user: { es: 'Error: no hay ningún usuario llamado «{name}»', en: 'Error: there is no user called "{name}"' },
+  msg_to_self: { es: 'Error: no puedes enviarte un mensaje privado a ti mismo/a', en: 'Error: you cannot send a private message to yourself' },
+  unknown_command: {
+    es: 'Error: comando desconocido: {command}. Escribe /ayuda para ver los comandos (// al principio envía una / literal).',
+    en: 'Error: unknown command: {command}. Type /help for the commands (start with // to send a literal /).',
+  },
+  line_too_long: {
+    es: 'Error: mensaje demasiado largo (máximo {max} bytes); se descartó.',
+    en: 'Error: message too long (at most {max} bytes); it was discarded.',
+  },
+  server_full: { es: 'Error: el servidor está lleno ({max} usuarios). Prueba más tarde.', en: 'Error: the server is full ({max} users). Try again later.' },
+  too_many_connections: {
+    es: 'Error: demasiadas conexiones desde tu dirección ({max}).',
+    en: 'Error: too many connections from your address ({max}).',
+  },
+  registration_timeout: {
+    es: 'Error: no enviaste tu nombre a tiempo ({seconds} s). Conexión cerrada.',
+    en: 'Error: you did not send your name in time ({seconds} s). Connection closed.',
+  },
+  idle_timeout: { es: 'Error: desconectado por inactividad ({seconds} s).', en: 'Error: disconnected for inactivity ({seconds} s).' },
+  rate_slowed: {
+    es: 'Error: estás enviando demasiado rápido; tus mensajes se entregarán más despacio.',
+    en: 'Error: you are sending too fast; your messages will be delivered more slowly.',
+  },
+  rate_dropped: {
+    es: 'Error: estás enviando demasiado rápido; se descartaron {count} mensajes.',
+    en: 'Error: you are sending too fast; {count} messages were dropped.',
+  },
+  flood_kicked: { es: 'Error: desconectado por enviar demasiado rápido.', en: 'Error: disconnected for flooding.' },
+  udp_not_registered: {
+    es: 'Error: primero envía tu nombre en un datagrama.',
+    en: 'Error: send your name in a datagram first.',
+  },
+  password_required: { es: 'Error: este servidor pide contraseña: envía /pass CONTRASEÑA antes de tu nombre.', en: 'Error: this server needs a password: send /pass PASSWORD before your name.' },
+  password_wrong: { es: 'Error: contraseña incorrecta. Conexión cerrada.', en: 'Error: wrong password. Connection closed.' },
+  http_not_chat: {
+    es: 'Esto es un servidor de chat charla (TCP, una línea por mensaje), no un servidor web. Conéctate con: charla client --host {host} --port {port}',
+    en: 'This is a charla chat server (TCP, one line per message), not a web server. Connect with: charla client --host {host} --port {port}',
+  },
+
+  // --- server console ---
+  log_tcp_listening: { es: 'charla: TCP escuchando en {address}', en: 'charla: TCP listening on {address}' },
+  log_udp_listening: { es: 'charla: UDP escuchando en {address}', en: 'charla: UDP listening on {address}' },
+  log_lan_hint: { es: 'Desde otra máquina de la red local:', en: 'From another machine on the LAN:' },
+  log_local_hint: { es: 'Desde esta máquina:', en: 'From this machine:' },
+  log_bench_mode: {
+    es: 'charla: modo --bench: sin límites de ritmo, de usuarios ni por dirección. Úsalo solo en una máquina de confianza.',
+    en: 'charla: --bench mode: no rate, user or per-address limits. Use it only on a trusted machine.',
+  },
+  log_connected: { es: 'Cliente conectado desde {peer}', en: 'Client connected from {peer}' }, // seed
+  log_joined: { es: '{name} conectado ({peer}).', en: '{name} connected ({peer}).' },
+  log_left: { es: '{name} desconectado ({reason}).', en: '{name} disconnected ({reason}).' }, // seed: "{name} desconectado."
+  log_dropped: { es: 'Conexión de {peer} cerrada antes de dar nombre ({reason}).', en: 'Connection from {peer} closed before naming ({reason}).' },
+  log_shutdown: { es: 'charla: cerrando ({users} usuarios avisados)…', en: 'charla: shutting down ({users} users told)…' },
+  log_peer_error: { es: 'charla: error con {peer}: {error}', en: 'charla: error with {peer}: {error}' },
+
+  // --- terminal client ---
+  client_name_prompt: { es: 'Tu nombre: ', en: 'Your name: ' }, // seed
+  client_connecting: { es: 'Conectando a {target}…', en: 'Connecting to {target}…' },
+  client_connected: { es: 'Conectado a {target}. Comandos: /listar /msg /nick /ayuda /quitar', en: 'Connected to {target}. Commands: /list /msg /nick /help /quit' },
+  client_server_closed: { es: 'El servidor cerró la conexión.', en: 'The server closed the connection.' },
+  client_server_gone: { es: 'No hay respuesta del servidor en {target}.', en: 'No answer from the server at {target}.' },
+  client_connect_failed: {
+    es: 'No se pudo conectar a {target}: {error}. ¿Está el servidor en marcha? (charla server)',
+    en: 'Could not connect to {target}: {error}. Is the server running? (charla server)',
+  },
+  client_you: { es: 'tú', en: 'you' },
+} as const satisfies Record<string, Entry>;
+
+/** A key of the message catalogue. */
+export type MessageKey = keyof typeof CATALOGUE;
+
+/** The reasons a user can leave, each with its own catalogue entry `reason_<reason>`. */
+export type LeaveReason =
+  | 'quit'
+  | 'disconnected'
+  | 'connection_lost'
+  | 'timeout'
+  | 'slow'
+  | 'flood'
+  | 'kicked'
+  | 'server_shutdown'
+  | 'error';
+
+/**
+ * The text for `key` in `lang`, with `{param}` placeholders filled in. A missing parameter is
+ * left as `{param}` so a mistake shows in the output instead of throwing on a user's line.
+ */
+export function text(lang: Lang, key: MessageKey, params?: Params): string {
+  const template: string = CATALOGUE[key][lang];
+  if (params === undefined) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.hasOwn(params, name) ? String(params[name]) : whole,
+  );
+}
+
+/** A translator bound to one language: `t('user_joined', { name })`. */
+export type Translate = (key: MessageKey, params?: Params) => string;
+
+/** Binds {@link text} to a language. */
+export function translator(lang: Lang): Translate {
+  return (key, params) => text(lang, key, params);
+}
+
+/** The leave notice for `name`: the seed's plain notice for a goodbye, the reason otherwise. */
+export function leaveNotice(t: Translate, name: string, reason: LeaveReason): string {
+  if (reason === 'quit') return t('user_left', { name });
+  return t('user_left_because', { name, reason: t(`reason_${reason}`) });
+}
+
+/** Parses a `--lang` value; undefined when it is not a known language. */
+export function parseLang(value: string): Lang | undefined {
+  return (LANGS as readonly string[]).includes(value) ? (value as Lang) : undefined;
+}

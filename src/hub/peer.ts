@@ -1,0 +1,26 @@
+import type { LeaveReason } from './messages.js';
+
+/** Which transport a peer came in on; shown in logs and used for per-transport rules. */
+export type TransportKind = 'tcp' | 'udp' | 'tls';
+
+/**
+ * What the hub knows about one connection. Transports implement it; the hub never sees a socket.
+ *
+ * Contract:
+ * - `send` never blocks and never throws: the transport queues the line or, past its byte bound,
+ *   closes the peer as a slow consumer.
+ * - `close` ends the connection after flushing what was already sent. It must not call back into
+ *   the hub synchronously: the transport reports the departure later (`hub.leave`), so a peer
+ *   closed in the middle of a broadcast never changes the room under the broadcast's feet.
+ */
+export interface Peer {
+  /** Stable for the connection's life, for logs: "tcp 127.0.0.1:53122". */
+  readonly id: string;
+  readonly transport: TransportKind;
+  /** The remote address (no port), for per-address limits. */
+  readonly address: string;
+  /** Queues one line of text (no line terminator; the transport frames it). */
+  send(line: string): void;
+  /** Ends the connection for `reason`; the transport then reports it with `hub.leave`. */
+  close(reason: LeaveReason): void;
+}

@@ -1,0 +1,141 @@
+import type { Socket } from 'node:net';
+import type { LeaveReason } from '../hub/messages.js';
+import type { Peer, TransportKind } from '../hub/peer.js';
+
+/**
+ * A `Peer` over a byte stream (TCP or TLS socket): lines out, framed with LF.
+ *
+ * Output is batched: `send` appends to this peer's queue and the queues of every peer written in
+ * one event-loop turn are flushed together on `setImmediate`, one `write()` per peer per turn
+ * instead of one per message. The queue and the socket's own buffer together are bounded by
+ * `maxQueuedBytes`: a peer that stops reading is closed as a slow consumer instead of growing
+ * the server's memory or holding up anyone else.
+ */
+export class StreamPeer implements Peer {
+  readonly id: string;
+  readonly transport: TransportKind;
+  readonly address: string;
+  readonly socket: Socket;
+  readonly maxQueuedBytes: number;
+  /** Why the connection ended, when the server ended it (reported to the hub on 'close'). */
+  closeReason: LeaveReason | undefined;
+  #queue: Buffer[] = [];
+  #queuedBytes = 0;
+  #closed = false;
+
+  constructor(socket: Socket, transport: TransportKind, maxQueuedBytes: number) {
+    this.socket = socket;
+    this.transport = transport;
+    this.address = normalizeAddress(socket.remoteAddress ?? '?');
+    this.id = `${transport} ${formatHostPort(this.address, socket.remotePort ?? 0)}`;
+    this.maxQueuedBytes = maxQueuedBytes;
+  }
+
+  /** True once `close` was called or the socket ended. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes waiting in this peer's queue plus the socket's write buffer. */
+  get queuedBytes(): number {
+    return this.#queuedBytes + this.socket.writableLength;
+  }
+
+  send(line: string): void {
+    if (this.#closed) return;
+    const data = encodeLine(line);
+    if (this.#queuedBytes + this.socket.writableLength + data.length > this.maxQueuedBytes) {
+      this.close('slow');
+      return;
+    }
+    if (this.#queue.length === 0) scheduleFlush(this);
+    this.#queue.push(data);
+    this.#queuedBytes += data.length;
+  }
+
+  /** Writes the queued lines with one `write()`. Called by the flush scheduler. */
+  flush(): void {
+    const queue = this.#queue;
+    if (queue.length === 0 || this.socket.destroyed) return;
+    const data = queue.length === 1 ? (queue[0] as Buffer) : Buffer.concat(queue, this.#queuedBytes);
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.socket.write(data);
+  }
+
+  close(reason: LeaveReason): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.closeReason ??= reason;
+    if (reason === 'slow' || reason === 'connection_lost' || reason === 'error') {
+      // Nothing more can be delivered (or it is what we are protecting against): drop the queue.
+      this.#queue = [];
+      this.#queuedBytes = 0;
+      this.socket.destroy();
+      return;
+    }
+    this.flush();
+    this.socket.end();
+    // A peer that never reads its goodbye must not hold the socket open forever.
+    const timer = setTimeout(() => this.socket.destroy(), END_GRACE_MS);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+
+  /** Marks the peer closed because the socket itself ended (no more sends). */
+  markClosed(): void {
+    this.#closed = true;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+  }
+}
+
+/** How long a closed peer may take to read its last lines before the socket is destroyed. */
+const END_GRACE_MS = 5000;
+
+// --- one flush per event-loop turn for every peer written to in that turn ---
+
+let dirty: StreamPeer[] = [];
+let flushScheduled = false;
+
+function scheduleFlush(peer: StreamPeer): void {
+  dirty.push(peer);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushDirty);
+  }
+}
+
+function flushDirty(): void {
+  const peers = dirty;
+  dirty = [];
+  flushScheduled = false;
+  for (const peer of peers) peer.flush();
+}
+
+// --- encode each broadcast line once, not once per receiver ---
+
+let lastLine = '';
+let lastData = Buffer.from('\n');
+
+/**
+ * `line + "\n"` as UTF-8. A broadcast hands the same string to every receiver in a row, so the
+ * last result is kept: one encoding per message instead of one per delivery.
+ */
+export function encodeLine(line: string): Buffer {
+  if (line !== lastLine) {
+    lastLine = line;
+    lastData = Buffer.from(`${line}\n`, 'utf8');
+  }
+  return lastData;
+}
+
+/** "::ffff:127.0.0.1" (an IPv4 client on a dual-stack socket) -> "127.0.0.1". */
+export function normalizeAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/** "127.0.0.1:5000", "[::1]:5000". */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
