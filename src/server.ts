@@ -1,7 +1,9 @@
-import { type Hub as HubType, Hub, type HubOptions } from './hub/hub.js';
+import { Hub, type HubOptions } from './hub/hub.js';
 import type { Lang } from './hub/messages.js';
 import { listenTcp, type TcpOptions, type TcpTransport } from './transport/tcp.js';
 import { listenUdp, type UdpOptions, type UdpTransport } from './transport/udp.js';
+import { AddressList } from './util/address-list.js';
+import { type Clock, monotonic } from './util/clock.js';
 import { listenError } from './util/errors.js';
 
 /** Everything `charla server` can be told; each component's options are merged over its defaults. */
@@ -12,13 +14,20 @@ export interface ServerOptions {
   tcp: boolean;
   udp: boolean;
   lang: Lang;
+  /**
+   * Load-test mode for a trusted machine: no per-user rate limit, no user cap, no per-address
+   * cap. Framing, names, sanitising and the slow-consumer bound stay on.
+   */
+  bench: boolean;
+  /** Addresses and subnets exempt from the per-address cap (loopback always is). */
+  allow: readonly string[];
   /** Server console; one line per call. */
   log: (line: string) => void;
   hub: Partial<HubOptions>;
   tcpOptions: Partial<TcpOptions>;
   udpOptions: Partial<UdpOptions>;
-  /** Clock for the UDP silence sweep (tests move it by hand). */
-  now: () => number;
+  /** Clock for rate limits and the UDP silence sweep (tests can move it by hand). */
+  now: Clock;
 }
 
 export const SERVER_DEFAULTS: ServerOptions = {
@@ -28,16 +37,21 @@ export const SERVER_DEFAULTS: ServerOptions = {
   tcp: true,
   udp: true,
   lang: 'es',
+  bench: false,
+  allow: [],
   log: () => {},
   hub: {},
   tcpOptions: {},
   udpOptions: {},
-  now: Date.now,
+  now: monotonic,
 };
+
+/** The room's limits when nothing else is said (see README "Limits and security"). */
+export const LIMIT_DEFAULTS = { maxUsers: 1000, maxConnectionsPerAddress: 16 } as const;
 
 /** A running chat server: one hub, its transports, and a graceful `close`. */
 export interface ChatServer {
-  readonly hub: HubType;
+  readonly hub: Hub;
   readonly tcp: TcpTransport | undefined;
   readonly udp: UdpTransport | undefined;
   /**
@@ -50,17 +64,27 @@ export interface ChatServer {
 /** Starts a server. Rejects with a CharlaError when a port is taken or the host is not ours. */
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<ChatServer> {
   const opts: ServerOptions = { ...SERVER_DEFAULTS, ...options };
-  const hub = new Hub({ lang: opts.lang, log: opts.log, ...opts.hub });
+  const allow = new AddressList(opts.allow);
+  const benchLifts = opts.bench ? { maxUsers: 0, maxConnectionsPerAddress: 0 } : {};
+  const hub = new Hub({
+    lang: opts.lang,
+    log: opts.log,
+    ...LIMIT_DEFAULTS,
+    isExemptAddress: (address) => allow.has(address),
+    ...opts.hub,
+    ...benchLifts,
+  });
+  const rate = opts.bench ? { rateLimit: undefined } : {};
   let tcp: TcpTransport | undefined;
   let udp: UdpTransport | undefined;
   try {
     if (opts.tcp) {
-      tcp = await listenTcp(hub, { host: opts.host, port: opts.tcpPort, ...opts.tcpOptions }).catch((err: unknown) => {
+      tcp = await listenTcp(hub, { host: opts.host, port: opts.tcpPort, now: opts.now, ...opts.tcpOptions, ...rate }).catch((err: unknown) => {
         throw listenError(err, 'TCP', opts.host, opts.tcpPort, '--tcp-port');
       });
     }
     if (opts.udp) {
-      udp = await listenUdp(hub, { host: opts.host, port: opts.udpPort, ...opts.udpOptions }, opts.now).catch((err: unknown) => {
+      udp = await listenUdp(hub, { host: opts.host, port: opts.udpPort, now: opts.now, ...opts.udpOptions, ...rate }).catch((err: unknown) => {
         throw listenError(err, 'UDP', opts.host, opts.udpPort, '--udp-port');
       });
     }

@@ -1,12 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { createSecureContext } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { translator } from '../hub/messages.js';
-import { type ChatServer, startServer } from '../server.js';
+import { type ChatServer, LIMIT_DEFAULTS, startServer } from '../server.js';
+import { DEFAULT_RATE_LIMIT } from '../hub/rate-limit.js';
+import { CharlaError } from '../util/errors.js';
 import { formatHostPort } from '../transport/stream-peer.js';
 import { TCP_DEFAULTS } from '../transport/tcp.js';
 import { UDP_DEFAULTS } from '../transport/udp.js';
 import { HUB_DEFAULTS } from '../hub/hub.js';
-import { badArgs, parseCount, parseLangFlag, parsePort, parseSeconds } from './args.js';
+import { badArgs, parseCount, parseLangFlag, parseNumber, parsePort, parseSeconds } from './args.js';
 
 const HELP = `Usage: charla server [options]
 
@@ -18,8 +22,21 @@ Runs a chat server: one room for TCP and UDP users. Stop it with Ctrl+C.
   --no-tcp / --no-udp      run without that transport
   --lang es|en             language of what the server says (default es)
   --quiet                  do not log connections and departures
+  --bench                  load-test mode on a trusted machine: no rate, user or per-address limits
 
-Limits:
+Access:
+  --password PW            users must send "/pass PW" before their name (better: set the
+                           CHARLA_PASSWORD environment variable, so it is not in the process list)
+  --tls-cert FILE          serve TCP over TLS with this certificate (PEM) ...
+  --tls-key FILE           ... and this private key (PEM)
+
+Limits (see README "Limits and security"):
+  --max-users N            most users at once (default ${LIMIT_DEFAULTS.maxUsers}; 0 = no limit)
+  --max-per-address N      most connections from one address (default ${LIMIT_DEFAULTS.maxConnectionsPerAddress}; 0 = no limit; loopback exempt)
+  --allow ADDR[/BITS]      exempt an address or subnet from --max-per-address (repeatable; e.g. a classroom NAT)
+  --rate N                 messages a second per user, sustained (default ${DEFAULT_RATE_LIMIT.ratePerSec})
+  --burst N                messages a user may send at once before --rate applies (default ${DEFAULT_RATE_LIMIT.burst})
+  --flood-kick S           disconnect a user held back by --rate for this long without a break (default ${TCP_DEFAULTS.floodKickMs / 1000})
   --max-line-bytes N       longest message in bytes (default ${TCP_DEFAULTS.maxLineBytes})
   --max-name-length N      longest name in characters (default ${HUB_DEFAULTS.maxNameLength})
   --max-queued-bytes N     output a TCP user may have pending before being cut off as too slow (default ${TCP_DEFAULTS.maxQueuedBytes})
@@ -45,6 +62,16 @@ export async function run(argv: string[]): Promise<number> {
         'no-udp': { type: 'boolean' },
         lang: { type: 'string' },
         quiet: { type: 'boolean' },
+        bench: { type: 'boolean' },
+        password: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'max-users': { type: 'string' },
+        'max-per-address': { type: 'string' },
+        allow: { type: 'string', multiple: true },
+        rate: { type: 'string' },
+        burst: { type: 'string' },
+        'flood-kick': { type: 'string' },
         'max-line-bytes': { type: 'string' },
         'max-name-length': { type: 'string' },
         'max-queued-bytes': { type: 'string' },
@@ -67,6 +94,12 @@ export async function run(argv: string[]): Promise<number> {
   const host = values.host ?? '0.0.0.0';
   const maxLineBytes = parseCount(values['max-line-bytes'], '--max-line-bytes', TCP_DEFAULTS.maxLineBytes, 16);
   const log = values.quiet ? () => {} : (line: string) => console.log(line);
+  const password = values.password ?? process.env['CHARLA_PASSWORD'] ?? undefined;
+  if (password !== undefined && password.length === 0) throw new CharlaError('ERR_BAD_OPTION', 'the password cannot be empty (--password or CHARLA_PASSWORD)');
+  const rateLimit = {
+    ratePerSec: parseNumber(values.rate, '--rate', DEFAULT_RATE_LIMIT.ratePerSec, 0.01),
+    burst: parseCount(values.burst, '--burst', DEFAULT_RATE_LIMIT.burst, 1),
+  };
   const server = await startServer({
     host,
     tcpPort: parsePort(values['tcp-port'], '--tcp-port', 5000),
@@ -75,8 +108,19 @@ export async function run(argv: string[]): Promise<number> {
     udp: !values['no-udp'],
     lang,
     log,
-    hub: { maxNameLength: parseCount(values['max-name-length'], '--max-name-length', HUB_DEFAULTS.maxNameLength, 1) },
+    bench: values.bench === true,
+    allow: values.allow ?? [],
+    hub: {
+      maxNameLength: parseCount(values['max-name-length'], '--max-name-length', HUB_DEFAULTS.maxNameLength, 1),
+      maxUsers: parseCount(values['max-users'], '--max-users', LIMIT_DEFAULTS.maxUsers),
+      maxConnectionsPerAddress: parseCount(values['max-per-address'], '--max-per-address', LIMIT_DEFAULTS.maxConnectionsPerAddress),
+      password,
+    },
     tcpOptions: {
+      tls: readTls(values['tls-cert'], values['tls-key']),
+      rateLimit,
+      floodKickMs: parseSeconds(values['flood-kick'], '--flood-kick', TCP_DEFAULTS.floodKickMs),
+      onAcceptError: acceptErrorLogger(),
       maxLineBytes,
       maxQueuedBytes: parseCount(values['max-queued-bytes'], '--max-queued-bytes', TCP_DEFAULTS.maxQueuedBytes, 1024),
       bareIdleMs: parseCount(values['bare-idle-ms'], '--bare-idle-ms', TCP_DEFAULTS.bareIdleMs),
@@ -86,9 +130,11 @@ export async function run(argv: string[]): Promise<number> {
     },
     udpOptions: {
       maxLineBytes,
+      rateLimit,
       silenceMs: parseSeconds(values['udp-timeout'], '--udp-timeout', UDP_DEFAULTS.silenceMs),
     },
   });
+  if (values.bench) console.log(t('log_bench_mode'));
   printBanner(server, host, t);
   await untilSignal();
   await server.close();
@@ -104,7 +150,8 @@ function printBanner(server: ChatServer, host: string, t: ReturnType<typeof tran
   const hint = (addr: string): string[] => {
     const h = addr.includes(':') ? `[${addr}]` : addr;
     const lines: string[] = [];
-    if (tcpPort !== undefined) lines.push(`  charla client --host ${h}${tcpPort === 5000 ? '' : ` --port ${tcpPort}`}`);
+    const tls = server.tcp?.secure ? ' --tls' : '';
+    if (tcpPort !== undefined) lines.push(`  charla client${tls} --host ${h}${tcpPort === 5000 ? '' : ` --port ${tcpPort}`}`);
     if (udpPort !== undefined) lines.push(`  charla client --udp --host ${h}${udpPort === 5001 ? '' : ` --port ${udpPort}`}`);
     return lines;
   };
@@ -116,6 +163,38 @@ function printBanner(server: ChatServer, host: string, t: ReturnType<typeof tran
     console.log(t('log_lan_hint'));
     for (const addr of lan) for (const line of hint(addr)) console.log(line);
   }
+}
+
+function readTls(certFile: string | undefined, keyFile: string | undefined): { cert: Buffer; key: Buffer } | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new CharlaError('ERR_BAD_OPTION', 'TLS needs both --tls-cert and --tls-key (README "Limits and security" shows how to make them)');
+  }
+  const read = (file: string, flag: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new CharlaError('ERR_BAD_OPTION', `${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+    }
+  };
+  const pair = { cert: read(certFile, '--tls-cert'), key: read(keyFile, '--tls-key') };
+  try {
+    createSecureContext(pair);
+  } catch (err) {
+    throw new CharlaError('ERR_BAD_OPTION', `--tls-cert/--tls-key: not a usable PEM certificate and matching key (${(err as Error).message})`, { cause: err });
+  }
+  return pair;
+}
+
+/** Logs accept() failures (EMFILE: out of file descriptors) at most once a second. */
+function acceptErrorLogger(): (err: Error) => void {
+  let last = 0;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < 1000) return;
+    last = now;
+    console.error(`charla server: cannot accept new connections: ${err.message} (existing users are still served; raise "ulimit -n")`);
+  };
 }
 
 function isLoopback(host: string): boolean {

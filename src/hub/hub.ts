@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseCommand } from '../protocol/command.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { runCommand } from './commands.js';
@@ -17,6 +18,11 @@ export interface HubOptions {
   maxConnectionsPerAddress: number;
   /** Addresses exempt from `maxConnectionsPerAddress` (a predicate, so subnets can be allowed). */
   isExemptAddress: (address: string) => boolean;
+  /**
+   * When set, a connection must send `/pass PASSWORD` before its name. A wrong password closes
+   * the connection; nobody in the room ever hears of it.
+   */
+  password: string | undefined;
   /** Server console, one line per call; the hub logs joins, leaves and refusals. */
   log: (line: string) => void;
 }
@@ -27,6 +33,7 @@ export const HUB_DEFAULTS: HubOptions = {
   maxUsers: 0,
   maxConnectionsPerAddress: 0,
   isExemptAddress: () => false,
+  password: undefined,
   log: () => {},
 };
 
@@ -37,6 +44,8 @@ export interface Session {
   name: string | undefined;
   /** `foldName(name)`: the key that makes names unique. */
   key: string | undefined;
+  /** True once the server password was given (always true when there is none). */
+  authenticated: boolean;
 }
 
 const NAME_ERRORS: Record<NameProblem, 'name_empty' | 'name_too_long' | 'name_invalid' | 'name_reserved'> = {
@@ -112,7 +121,7 @@ export class Hub {
       return this.#refuse(peer, this.t('too_many_connections', { max: maxConnectionsPerAddress }));
     }
     this.#perAddress.set(peer.address, fromAddress + 1);
-    this.#sessions.set(peer, { peer, name: undefined, key: undefined });
+    this.#sessions.set(peer, { peer, name: undefined, key: undefined, authenticated: this.options.password === undefined });
     return true;
   }
 
@@ -150,6 +159,10 @@ export class Hub {
       peer.close('quit');
       return;
     }
+    if (!session.authenticated) {
+      this.#authenticate(session, line.trim());
+      return;
+    }
     const name = normalizeName(line);
     const error = this.nameError(name, session);
     if (error !== undefined) {
@@ -164,8 +177,25 @@ export class Hub {
     this.options.log(this.t('log_joined', { name, peer: peer.id }));
   }
 
-  /** The error line for `name` (normalised), or undefined when `session` may take it. */
-  nameError(name: string, session: Session): string | undefined {
+  #authenticate(session: Session, line: string): void {
+    const m = /^\/(?:pass|contrase(?:ñ|n)a|clave)\s+(.*)$/i.exec(line);
+    if (m === null) {
+      session.peer.send(this.t('password_required'));
+      return;
+    }
+    if (!samePassword(m[1] ?? '', this.options.password ?? '')) {
+      session.peer.send(this.t('password_wrong'));
+      session.peer.close('kicked');
+      return;
+    }
+    session.authenticated = true;
+  }
+
+  /**
+   * The error line for `name` (normalised), or undefined when `session` may take it (with no
+   * session: when a newcomer could take it).
+   */
+  nameError(name: string, session?: Session): string | undefined {
     const problem = checkName(name, this.options.maxNameLength);
     if (problem !== undefined) return this.t(NAME_ERRORS[problem], { name, max: this.options.maxNameLength });
     const holder = this.#byKey.get(foldName(name));
@@ -225,4 +255,10 @@ export class Hub {
       session.peer.close('server_shutdown');
     }
   }
+}
+
+/** Compares passwords in constant time (through fixed-length digests). */
+function samePassword(given: string, expected: string): boolean {
+  const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -159,6 +159,26 @@ const CATALOGUE = {
     en: 'Could not connect to {target}: {error}. Is the server running? (charla server)',
   },
   client_you: { es: 'tú', en: 'you' },
+  client_no_name: {
+    es: 'Falta el nombre: usa --name NOMBRE o escribe el nombre en la primera línea de la entrada.',
+    en: 'No name: use --name NAME or put the name on the first line of the input.',
+  },
+  client_no_answer: {
+    es: 'El servidor en {target} no respondió a tu nombre en {seconds} s. Si es el servidor del seed (Python), usa --bare.',
+    en: 'The server at {target} did not answer your name within {seconds} s. If it is the seed (Python) server, use --bare.',
+  },
+  client_tls_failed: {
+    es: 'No se pudo establecer TLS con {target}: {error}. Si el certificado es autofirmado, pásalo con --ca FICHERO (o --insecure para no verificarlo).',
+    en: 'Could not set up TLS with {target}: {error}. If the certificate is self-signed, pass it with --ca FILE (or --insecure to skip the check).',
+  },
+  client_tls_insecure: {
+    es: 'Aviso: --insecure: no se verifica el certificado del servidor; cualquiera en la red podría hacerse pasar por él.',
+    en: "Warning: --insecure: the server's certificate is not checked; anyone on the network could pretend to be it.",
+  },
+  client_error_refused: { es: 'nadie escucha en ese puerto', en: 'nothing is listening on that port' },
+  client_error_host: { es: 'no se encuentra ese host', en: 'host not found' },
+  client_error_timeout: { es: 'no responde', en: 'no response' },
+  client_error_unreachable: { es: 'red o host inalcanzable', en: 'network or host unreachable' },
 } as const satisfies Record<string, Entry>;
 
 /** A key of the message catalogue. */

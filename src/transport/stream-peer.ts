@@ -76,6 +76,7 @@ export class StreamPeer implements Peer {
     }
     this.flush();
     this.socket.end();
+    this.socket.resume(); // a peer paused by the rate limit must still read the FIN to close
     // A peer that never reads its goodbye must not hold the socket open forever.
     const timer = setTimeout(() => this.socket.destroy(), END_GRACE_MS);
     timer.unref();

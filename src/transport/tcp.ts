@@ -1,9 +1,12 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import type { Hub } from '../hub/hub.js';
-import { LineDecoder } from '../protocol/line-decoder.js';
+import { DEFAULT_RATE_LIMIT, type RateLimit, TokenBucket } from '../hub/rate-limit.js';
 import { looksLikeHttp } from '../protocol/http-sniff.js';
+import { type DecodeEvent, LineDecoder } from '../protocol/line-decoder.js';
+import { type Clock, monotonic } from '../util/clock.js';
 import { StreamPeer } from './stream-peer.js';
 
 /** Limits and timings of the TCP transport. */
@@ -26,8 +29,21 @@ export interface TcpOptions {
   idleTimeoutMs: number;
   /** TCP keep-alive probe delay; 0 disables keep-alive. */
   keepAliveMs: number;
+  /**
+   * Messages per user: over the rate, reading from that socket pauses (the input is delayed, not
+   * dropped, as Ergo's "fakelag" does). `undefined` = no limit.
+   */
+  rateLimit: RateLimit | undefined;
+  /** A user held back by the rate limit for this long without a break is disconnected as a flood. */
+  floodKickMs: number;
+  /** TLS certificate and key (PEM); when set, the port speaks TLS. */
+  tls: { cert: string | Buffer; key: string | Buffer } | undefined;
+  /** The clock of the rate limiter. */
+  now: Clock;
   /** Called with the error when something unexpected happens with one peer (the peer is closed). */
   onPeerError: (peer: StreamPeer, error: unknown) => void;
+  /** Called with accept() errors (EMFILE: out of file descriptors); the server keeps going. */
+  onAcceptError: (error: Error) => void;
 }
 
 export const TCP_DEFAULTS: TcpOptions = {
@@ -39,13 +55,19 @@ export const TCP_DEFAULTS: TcpOptions = {
   registrationTimeoutMs: 60_000,
   idleTimeoutMs: 0,
   keepAliveMs: 60_000,
+  rateLimit: DEFAULT_RATE_LIMIT,
+  floodKickMs: 20_000,
+  tls: undefined,
+  now: monotonic,
   onPeerError: () => {},
+  onAcceptError: () => {},
 };
 
-/** A listening TCP transport. */
+/** A listening TCP (or TLS) transport. */
 export interface TcpTransport {
   readonly server: net.Server;
   readonly address: AddressInfo;
+  readonly secure: boolean;
   /** Live peers (named or not). */
   readonly peers: ReadonlySet<StreamPeer>;
   /** Stops accepting; existing connections are the hub's to close. */
@@ -58,19 +80,23 @@ export interface TcpTransport {
 export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Promise<TcpTransport> {
   const opts: TcpOptions = { ...TCP_DEFAULTS, ...options };
   const peers = new Set<StreamPeer>();
-  const server = net.createServer({ noDelay: true, keepAlive: opts.keepAliveMs > 0, keepAliveInitialDelay: opts.keepAliveMs }, (socket) =>
-    attachStream(hub, socket, 'tcp', opts, peers),
-  );
+  const socketOptions = { noDelay: true, keepAlive: opts.keepAliveMs > 0, keepAliveInitialDelay: opts.keepAliveMs };
+  const server =
+    opts.tls === undefined
+      ? net.createServer(socketOptions, (socket) => attachStream(hub, socket, 'tcp', opts, peers))
+      : tls.createServer({ ...socketOptions, cert: opts.tls.cert, key: opts.tls.key }, (socket) => attachStream(hub, socket, 'tls', opts, peers));
+  // A failed TLS handshake (wrong protocol, bad client) costs only that socket.
+  server.on('tlsClientError', (_err: Error, socket: net.Socket) => socket.destroy());
   server.listen({ host: opts.host, port: opts.port });
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
-  return transportHandle(server, peers);
-}
-
-/** The handle shared by the TCP and TLS transports. */
-export function transportHandle(server: net.Server, peers: Set<StreamPeer>): TcpTransport {
+  // After listening, the only 'error' is a failed accept(): EMFILE/ENFILE when descriptors run
+  // out. libuv keeps the listener alive; existing users are unaffected; new connections wait.
+  server.on('error', (err) => opts.onAcceptError(err));
+  const address = server.address() as AddressInfo;
   return {
     server,
-    address: server.address() as AddressInfo,
+    address,
+    secure: opts.tls !== undefined,
     peers,
     stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
     async drain(graceMs) {
@@ -86,49 +112,27 @@ export function transportHandle(server: net.Server, peers: Set<StreamPeer>): Tcp
 }
 
 /**
- * Glue between one stream socket and the hub: bytes -> lines -> `hub.input`, and the socket's
- * end -> `hub.leave` exactly once. Shared by TCP and TLS.
+ * Glue between one stream socket and the hub: bytes -> lines -> `hub.input` (paced by the rate
+ * limit), and the socket's end -> `hub.leave` exactly once.
  */
-export function attachStream(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: TcpOptions, peers: Set<StreamPeer>): void {
+function attachStream(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: TcpOptions, peers: Set<StreamPeer>): void {
   socket.setNoDelay(true);
   const peer = new StreamPeer(socket, kind, opts.maxQueuedBytes);
   const decoder = new LineDecoder(opts.maxLineBytes);
+  const bucket = opts.rateLimit === undefined ? undefined : new TokenBucket(opts.rateLimit.ratePerSec, opts.rateLimit.burst, opts.now);
   let mode: 'unknown' | 'lines' | 'bare' = opts.bareIdleMs > 0 ? 'unknown' : 'lines';
   let bareTimer: NodeJS.Timeout | undefined;
   let registrationTimer: NodeJS.Timeout | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
+  let paceTimer: NodeJS.Timeout | undefined;
+  /** Lines decoded but held back by the rate limit (reading is paused meanwhile). */
+  let backlog: string[] = [];
+  let throttledSince = 0;
   let sniffed = false;
   let error: (Error & { code?: string }) | undefined;
 
   peers.add(peer);
   hub.options.log(hub.t('log_connected', { peer: peer.id }));
-
-  const deliver = (text: string): void => {
-    if (!sniffed) {
-      sniffed = true;
-      if (looksLikeHttp(text)) {
-        const address = socket.localAddress ?? 'localhost';
-        const body = `${hub.t('http_not_chat', { host: address, port: socket.localPort ?? 0 })}\n`;
-        socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-        peer.markClosed();
-        hub.leave(peer, 'kicked');
-        return;
-      }
-    }
-    hub.input(peer, text);
-    if (registrationTimer !== undefined && hub.session(peer)?.name !== undefined) {
-      clearTimeout(registrationTimer);
-      registrationTimer = undefined;
-    }
-  };
-
-  const take = (events: ReturnType<LineDecoder['push']>): void => {
-    for (const event of events) {
-      if (peer.closed) return;
-      if (event.kind === 'line') deliver(event.text);
-      else peer.send(hub.t('line_too_long', { max: event.limit })); // dropped, never buffered whole
-    }
-  };
 
   const guard = (fn: () => void): void => {
     try {
@@ -140,32 +144,96 @@ export function attachStream(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', 
     }
   };
 
+  const deliver = (text: string): void => {
+    if (!sniffed) {
+      sniffed = true;
+      if (looksLikeHttp(text)) {
+        answerHttp(hub, socket);
+        peer.markClosed();
+        return;
+      }
+    }
+    hub.input(peer, text);
+    if (registrationTimer !== undefined && hub.session(peer)?.name !== undefined) {
+      clearTimeout(registrationTimer);
+      registrationTimer = undefined;
+    }
+  };
+
+  /** Delivers what the rate allows; the rest waits in the backlog with reading paused. */
+  const pace = (): void => {
+    paceTimer = undefined;
+    while (backlog.length > 0 && !peer.closed) {
+      if (bucket !== undefined && !bucket.take()) break;
+      deliver(backlog.shift() as string);
+    }
+    if (peer.closed) return;
+    if (backlog.length === 0) {
+      throttledSince = 0;
+      socket.resume();
+      return;
+    }
+    const now = opts.now();
+    if (throttledSince === 0) {
+      throttledSince = now;
+      peer.send(hub.t('rate_slowed')); // once per episode of being held back
+      socket.pause();
+    } else if (now - throttledSince > opts.floodKickMs) {
+      peer.send(hub.t('flood_kicked'));
+      peer.close('flood');
+      return;
+    }
+    paceTimer = setTimeout(() => guard(pace), Math.max(1, bucket?.msUntilToken() ?? 1));
+  };
+
+  const take = (events: DecodeEvent[]): void => {
+    for (const event of events) {
+      if (peer.closed) return;
+      if (event.kind === 'too_long') {
+        peer.send(hub.t('line_too_long', { max: event.limit })); // dropped, never buffered whole
+      } else if (backlog.length === 0 && (bucket === undefined || bucket.take())) {
+        deliver(event.text);
+      } else {
+        backlog.push(event.text);
+      }
+    }
+    if (backlog.length > 0 && paceTimer === undefined && !peer.closed) pace();
+  };
+
   socket.on('data', (chunk: Buffer) =>
     guard(() => {
       if (mode === 'unknown' && chunk.includes(0x0a)) mode = 'lines';
       take(decoder.push(chunk));
       if (mode !== 'lines' && decoder.pendingBytes > 0) {
         clearTimeout(bareTimer);
-        bareTimer = setTimeout(() => guard(() => {
-          mode = 'bare';
-          take(decoder.flush());
-        }), opts.bareIdleMs);
+        bareTimer = setTimeout(
+          () =>
+            guard(() => {
+              mode = 'bare';
+              take(decoder.flush());
+            }),
+          opts.bareIdleMs,
+        );
       }
-      if (idleTimer !== undefined) idleTimer.refresh();
+      idleTimer?.refresh();
     }),
   );
   socket.on('error', (err) => {
     error = err;
   });
-  socket.on('end', () => {
-    // The client finished sending (half-close). A bare last message still counts (seed client).
-    guard(() => take(decoder.flush()));
-    if (!peer.closed) peer.close('disconnected');
-  });
+  socket.on('end', () =>
+    guard(() => {
+      // The client finished sending (half-close). A bare last message still counts (seed client).
+      take(decoder.flush());
+      if (backlog.length === 0 && !peer.closed) peer.close('disconnected');
+    }),
+  );
   socket.on('close', () => {
     clearTimeout(bareTimer);
     clearTimeout(registrationTimer);
     clearTimeout(idleTimer);
+    clearTimeout(paceTimer);
+    backlog = [];
     peers.delete(peer);
     peer.markClosed();
     const reason = peer.closeReason ?? (error !== undefined ? 'connection_lost' : 'disconnected');
@@ -186,4 +254,13 @@ export function attachStream(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', 
       peer.close('timeout');
     }, opts.idleTimeoutMs);
   }
+}
+
+/** A browser pointed at the chat port: a short plain HTTP answer, then close. Never a user. */
+function answerHttp(hub: Hub, socket: net.Socket): void {
+  const body = `${hub.t('http_not_chat', { host: socket.localAddress ?? 'localhost', port: socket.localPort ?? 0 })}\n`;
+  socket.end(
+    'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -3,8 +3,12 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Hub } from '../hub/hub.js';
 import type { LeaveReason } from '../hub/messages.js';
+import { normalizeName } from '../hub/names.js';
 import type { Peer } from '../hub/peer.js';
+import { DEFAULT_RATE_LIMIT, type RateLimit, TokenBucket } from '../hub/rate-limit.js';
 import { splitDatagram } from '../protocol/datagram.js';
+import { sanitize } from '../protocol/sanitize.js';
+import { type Clock, monotonic } from '../util/clock.js';
 import { formatHostPort, normalizeAddress } from './stream-peer.js';
 
 /** Limits and timings of the UDP transport. */
@@ -19,10 +23,22 @@ export interface UdpOptions {
    * keep-alive, hence a generous default; `charla client --udp` keeps itself alive.
    */
   silenceMs: number;
-  /** An address that sent something but no valid name is forgotten after this long. */
+  /** An address that gave the password but no valid name yet is forgotten after this long. */
   registrationTimeoutMs: number;
   /** How often silent users are looked for. */
   sweepIntervalMs: number;
+  /** Messages per source; over it the excess is dropped (UDP has no backpressure). */
+  rateLimit: RateLimit | undefined;
+  /** At most one "you are dropping" warning per user per this many ms. */
+  warnIntervalMs: number;
+  /**
+   * Replies to sources that are not registered users (a bad name, a datagram from a stranger):
+   * at most one per remote IP per `strangerReplyIntervalMs`, and `strangerRepliesPerSec` in all,
+   * so a forged source address can never turn the server into an amplifier.
+   */
+  strangerReplyIntervalMs: number;
+  strangerRepliesPerSec: number;
+  now: Clock;
 }
 
 export const UDP_DEFAULTS: UdpOptions = {
@@ -32,6 +48,11 @@ export const UDP_DEFAULTS: UdpOptions = {
   silenceMs: 30 * 60_000,
   registrationTimeoutMs: 60_000,
   sweepIntervalMs: 1000,
+  rateLimit: DEFAULT_RATE_LIMIT,
+  warnIntervalMs: 5000,
+  strangerReplyIntervalMs: 2000,
+  strangerRepliesPerSec: 50,
+  now: monotonic,
 };
 
 /** A UDP user: one remote address and port. */
@@ -42,16 +63,20 @@ export class UdpPeer implements Peer {
   readonly port: number;
   readonly key: string;
   lastHeardMs: number;
+  readonly bucket: TokenBucket | undefined;
+  dropped = 0;
+  lastWarnMs = -Infinity;
   #transport: UdpTransportImpl;
   #closed = false;
 
-  constructor(transport: UdpTransportImpl, address: string, port: number, key: string, now: number) {
+  constructor(transport: UdpTransportImpl, address: string, port: number, now: number, bucket: TokenBucket | undefined) {
     this.#transport = transport;
     this.address = address;
     this.port = port;
-    this.key = key;
-    this.id = `udp ${formatHostPort(address, port)}`;
+    this.key = formatHostPort(address, port);
+    this.id = `udp ${this.key}`;
     this.lastHeardMs = now;
+    this.bucket = bucket;
   }
 
   get closed(): boolean {
@@ -80,21 +105,25 @@ export interface UdpTransport {
   close(): Promise<void>;
 }
 
+/** Most remote IPs remembered by the stranger-reply limiter before it starts afresh. */
+const STRANGER_TABLE_MAX = 4096;
+
 class UdpTransportImpl implements UdpTransport {
   readonly socket: dgram.Socket;
   readonly peers = new Map<string, UdpPeer>();
   readonly #hub: Hub;
   readonly #opts: UdpOptions;
-  readonly #now: () => number;
+  readonly #strangerReplies = new Map<string, number>();
+  readonly #strangerBucket: TokenBucket;
   #timer: NodeJS.Timeout | undefined;
   #lastLine = '';
   #lastData = Buffer.alloc(0);
 
-  constructor(hub: Hub, socket: dgram.Socket, opts: UdpOptions, now: () => number) {
+  constructor(hub: Hub, socket: dgram.Socket, opts: UdpOptions) {
     this.#hub = hub;
     this.socket = socket;
     this.#opts = opts;
-    this.#now = now;
+    this.#strangerBucket = new TokenBucket(opts.strangerRepliesPerSec, opts.strangerRepliesPerSec, opts.now);
   }
 
   get address(): AddressInfo {
@@ -102,28 +131,33 @@ class UdpTransportImpl implements UdpTransport {
   }
 
   start(): void {
-    this.socket.on('message', (msg, rinfo) => this.#onMessage(msg, rinfo));
+    this.socket.on('message', (msg, rinfo) => {
+      try {
+        this.#onMessage(msg, rinfo);
+      } catch (err) {
+        // A bug while serving one source costs that source its session, never the process.
+        this.#hub.options.log(this.#hub.t('log_peer_error', { peer: `udp ${rinfo.address}:${rinfo.port}`, error: String(err) }));
+        this.peers.get(formatHostPort(normalizeAddress(rinfo.address), rinfo.port))?.close('error');
+      }
+    });
     // ICMP errors on an unconnected socket (a client that went away) are not ours to die of.
     this.socket.on('error', () => {});
-    this.#timer = setInterval(() => this.sweep(this.#now()), this.#opts.sweepIntervalMs);
+    this.#timer = setInterval(() => this.sweep(this.#opts.now()), this.#opts.sweepIntervalMs);
     this.#timer.unref();
   }
 
   #onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const address = normalizeAddress(rinfo.address);
-    const key = formatHostPort(address, rinfo.port);
-    const now = this.#now();
-    let peer = this.peers.get(key);
+    const now = this.#opts.now();
+    let peer = this.peers.get(formatHostPort(address, rinfo.port));
     if (msg.length === 0) {
       // Keep-alive (charla's UDP client sends an empty datagram now and then).
       if (peer !== undefined) peer.lastHeardMs = now;
       return;
     }
     if (peer === undefined) {
-      peer = new UdpPeer(this, address, rinfo.port, key, now);
-      this.peers.set(key, peer);
-      this.#hub.options.log(this.#hub.t('log_connected', { peer: peer.id }));
-      if (!this.#hub.connect(peer)) return;
+      peer = this.#admit(msg, address, rinfo.port, now);
+      if (peer === undefined) return;
     }
     peer.lastHeardMs = now;
     if (msg.length > this.#opts.maxLineBytes) {
@@ -132,11 +166,65 @@ class UdpTransportImpl implements UdpTransport {
     }
     for (const line of splitDatagram(msg)) {
       if (peer.closed) break;
+      if (peer.bucket !== undefined && !peer.bucket.take()) {
+        this.#dropped(peer, now);
+        continue;
+      }
       this.#hub.input(peer, line);
     }
   }
 
+  /**
+   * A datagram from an address with no session. It becomes a session only if it is a valid,
+   * free name (or a password attempt when the server has one); anything else gets at most a
+   * rate-limited error reply and leaves no state behind, so forged sources cost nothing to keep.
+   * A command from a stranger is never executed: it is just a name that is not valid.
+   */
+  #admit(msg: Buffer, address: string, port: number, now: number): UdpPeer | undefined {
+    if (msg.length > this.#opts.maxLineBytes) {
+      this.#replyToStranger(address, port, this.#hub.t('line_too_long', { max: this.#opts.maxLineBytes }), now);
+      return undefined;
+    }
+    const first = sanitize(splitDatagram(msg)[0] ?? '').trim();
+    const passwordAttempt = this.#hub.options.password !== undefined && first.startsWith('/');
+    if (!passwordAttempt) {
+      const error =
+        this.#hub.options.password !== undefined ? this.#hub.t('password_required') : this.#hub.nameError(normalizeName(first));
+      if (error !== undefined) {
+        this.#replyToStranger(address, port, error, now);
+        return undefined;
+      }
+    }
+    const rate = this.#opts.rateLimit;
+    const peer = new UdpPeer(this, address, port, now, rate && new TokenBucket(rate.ratePerSec, rate.burst, this.#opts.now));
+    this.peers.set(peer.key, peer);
+    this.#hub.options.log(this.#hub.t('log_connected', { peer: peer.id }));
+    return this.#hub.connect(peer) ? peer : undefined;
+  }
+
+  #replyToStranger(address: string, port: number, line: string, now: number): void {
+    const last = this.#strangerReplies.get(address);
+    if (last !== undefined && now - last < this.#opts.strangerReplyIntervalMs) return;
+    if (!this.#strangerBucket.take()) return;
+    if (this.#strangerReplies.size >= STRANGER_TABLE_MAX) this.#strangerReplies.clear();
+    this.#strangerReplies.set(address, now);
+    this.socket.send(Buffer.from(line, 'utf8'), port, address, () => {});
+  }
+
+  #dropped(peer: UdpPeer, now: number): void {
+    peer.dropped++;
+    if (now - peer.lastWarnMs < this.#opts.warnIntervalMs) return;
+    peer.lastWarnMs = now;
+    this.sendTo(peer, this.#hub.t('rate_dropped', { count: peer.dropped }));
+    peer.dropped = 0;
+  }
+
   sendTo(peer: UdpPeer, line: string): void {
+    if (this.#hub.session(peer)?.name === undefined) {
+      // Not a user yet (password given, name pending, or being refused): stranger rules apply.
+      this.#replyToStranger(peer.address, peer.port, line, this.#opts.now());
+      return;
+    }
     if (line !== this.#lastLine) {
       // One encoding per broadcast, not per receiver (the hub hands everyone the same string).
       this.#lastLine = line;
@@ -169,12 +257,12 @@ class UdpTransportImpl implements UdpTransport {
   }
 }
 
-/** Binds the UDP transport for `hub`. `now` is injectable so silence can be tested without waiting. */
-export async function listenUdp(hub: Hub, options: Partial<UdpOptions> = {}, now: () => number = Date.now): Promise<UdpTransport> {
+/** Binds the UDP transport for `hub`. */
+export async function listenUdp(hub: Hub, options: Partial<UdpOptions> = {}): Promise<UdpTransport> {
   const opts: UdpOptions = { ...UDP_DEFAULTS, ...options };
   const type = opts.host.includes(':') ? 'udp6' : 'udp4';
   const socket = dgram.createSocket({ type, reuseAddr: false });
-  const transport = new UdpTransportImpl(hub, socket, opts, now);
+  const transport = new UdpTransportImpl(hub, socket, opts);
   socket.bind({ address: opts.host, port: opts.port, exclusive: true });
   await Promise.race([once(socket, 'listening'), once(socket, 'error').then(([err]) => Promise.reject(err))]);
   transport.start();
