@@ -19,8 +19,10 @@ export interface ServerOptions {
    * cap. Framing, names, sanitising and the slow-consumer bound stay on.
    */
   bench: boolean;
-  /** Addresses and subnets exempt from the per-address cap (loopback always is). */
+  /** Addresses and subnets exempt from the per-address cap. */
   allow: readonly string[];
+  /** Loopback is exempt from the per-address cap too (as Ergo does), unless this is false. */
+  exemptLoopback: boolean;
   /** Server console; one line per call. */
   log: (line: string) => void;
   hub: Partial<HubOptions>;
@@ -39,6 +41,7 @@ export const SERVER_DEFAULTS: ServerOptions = {
   lang: 'es',
   bench: false,
   allow: [],
+  exemptLoopback: true,
   log: () => {},
   hub: {},
   tcpOptions: {},
@@ -64,7 +67,7 @@ export interface ChatServer {
 /** Starts a server. Rejects with a CharlaError when a port is taken or the host is not ours. */
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<ChatServer> {
   const opts: ServerOptions = { ...SERVER_DEFAULTS, ...options };
-  const allow = new AddressList(opts.allow);
+  const allow = new AddressList(opts.allow, { loopback: opts.exemptLoopback });
   const benchLifts = opts.bench ? { maxUsers: 0, maxConnectionsPerAddress: 0 } : {};
   const hub = new Hub({
     lang: opts.lang,

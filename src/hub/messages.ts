@@ -117,8 +117,8 @@ const CATALOGUE = {
     en: 'Error: you are sending too fast; your messages will be delivered more slowly.',
   },
   rate_dropped: {
-    es: 'Error: estás enviando demasiado rápido; se descartaron {count} mensajes.',
-    en: 'Error: you are sending too fast; {count} messages were dropped.',
+    es: 'Error: estás enviando demasiado rápido; los mensajes por encima del límite se descartan.',
+    en: 'Error: you are sending too fast; messages over the limit are dropped.',
   },
   flood_kicked: { es: 'Error: desconectado por enviar demasiado rápido.', en: 'Error: disconnected for flooding.' },
   udp_not_registered: {

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { LeaveReason } from '../hub/messages.js';
 import type { Peer, TransportKind } from '../hub/peer.js';
+import { LineDecoder } from '../protocol/line-decoder.js';
 
 /**
  * A `Peer` over a byte stream (TCP or TLS socket): lines out, framed with LF.
@@ -17,18 +18,21 @@ export class StreamPeer implements Peer {
   readonly address: string;
   readonly socket: Socket;
   readonly maxQueuedBytes: number;
+  /** This connection's input framing; holds at most `maxLineBytes + 1` undelivered bytes. */
+  readonly decoder: LineDecoder;
   /** Why the connection ended, when the server ended it (reported to the hub on 'close'). */
   closeReason: LeaveReason | undefined;
   #queue: Buffer[] = [];
   #queuedBytes = 0;
   #closed = false;
 
-  constructor(socket: Socket, transport: TransportKind, maxQueuedBytes: number) {
+  constructor(socket: Socket, transport: TransportKind, maxQueuedBytes: number, maxLineBytes: number) {
     this.socket = socket;
     this.transport = transport;
     this.address = normalizeAddress(socket.remoteAddress ?? '?');
     this.id = `${transport} ${formatHostPort(this.address, socket.remotePort ?? 0)}`;
     this.maxQueuedBytes = maxQueuedBytes;
+    this.decoder = new LineDecoder(maxLineBytes);
   }
 
   /** True once `close` was called or the socket ended. */

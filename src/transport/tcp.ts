@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import type { Hub } from '../hub/hub.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit, TokenBucket } from '../hub/rate-limit.js';
 import { looksLikeHttp } from '../protocol/http-sniff.js';
-import { type DecodeEvent, LineDecoder } from '../protocol/line-decoder.js';
+import type { DecodeEvent } from '../protocol/line-decoder.js';
 import { type Clock, monotonic } from '../util/clock.js';
 import { StreamPeer } from './stream-peer.js';
 
@@ -117,8 +117,8 @@ export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Pr
  */
 function attachStream(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: TcpOptions, peers: Set<StreamPeer>): void {
   socket.setNoDelay(true);
-  const peer = new StreamPeer(socket, kind, opts.maxQueuedBytes);
-  const decoder = new LineDecoder(opts.maxLineBytes);
+  const peer = new StreamPeer(socket, kind, opts.maxQueuedBytes, opts.maxLineBytes);
+  const { decoder } = peer;
   const bucket = opts.rateLimit === undefined ? undefined : new TokenBucket(opts.rateLimit.ratePerSec, opts.rateLimit.burst, opts.now);
   let mode: 'unknown' | 'lines' | 'bare' = opts.bareIdleMs > 0 ? 'unknown' : 'lines';
   let bareTimer: NodeJS.Timeout | undefined;
@@ -128,6 +128,7 @@ function attachStream(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: T
   /** Lines decoded but held back by the rate limit (reading is paused meanwhile). */
   let backlog: string[] = [];
   let throttledSince = 0;
+  let warnedAt = -Infinity;
   let sniffed = false;
   let error: (Error & { code?: string }) | undefined;
 
@@ -176,8 +177,11 @@ function attachStream(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: T
     const now = opts.now();
     if (throttledSince === 0) {
       throttledSince = now;
-      peer.send(hub.t('rate_slowed')); // once per episode of being held back
       socket.pause();
+      if (now - warnedAt >= SLOWED_WARNING_INTERVAL_MS) {
+        warnedAt = now;
+        peer.send(hub.t('rate_slowed'));
+      }
     } else if (now - throttledSince > opts.floodKickMs) {
       peer.send(hub.t('flood_kicked'));
       peer.close('flood');
@@ -255,6 +259,9 @@ function attachStream(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: T
     }, opts.idleTimeoutMs);
   }
 }
+
+/** A user held back again soon after a warning is not warned again for this long. */
+const SLOWED_WARNING_INTERVAL_MS = 30_000;
 
 /** A browser pointed at the chat port: a short plain HTTP answer, then close. Never a user. */
 function answerHttp(hub: Hub, socket: net.Socket): void {

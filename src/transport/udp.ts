@@ -64,6 +64,7 @@ export class UdpPeer implements Peer {
   readonly key: string;
   lastHeardMs: number;
   readonly bucket: TokenBucket | undefined;
+  /** Datagrams dropped by the rate limit over this peer's life (for logs and tests). */
   dropped = 0;
   lastWarnMs = -Infinity;
   #transport: UdpTransportImpl;
@@ -215,8 +216,7 @@ class UdpTransportImpl implements UdpTransport {
     peer.dropped++;
     if (now - peer.lastWarnMs < this.#opts.warnIntervalMs) return;
     peer.lastWarnMs = now;
-    this.sendTo(peer, this.#hub.t('rate_dropped', { count: peer.dropped }));
-    peer.dropped = 0;
+    this.sendTo(peer, this.#hub.t('rate_dropped'));
   }
 
   sendTo(peer: UdpPeer, line: string): void {
