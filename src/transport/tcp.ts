@@ -84,8 +84,18 @@ export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Pr
   const server =
     opts.tls === undefined
       ? net.createServer(socketOptions, (socket) => attachStream(hub, socket, 'tcp', opts, peers))
-      : tls.createServer({ ...socketOptions, cert: opts.tls.cert, key: opts.tls.key }, (socket) => attachStream(hub, socket, 'tls', opts, peers));
-  // A failed TLS handshake (wrong protocol, bad client) costs only that socket.
+      : tls.createServer(
+          { ...socketOptions, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
+          (socket) => attachStream(hub, socket, 'tls', opts, peers),
+        );
+  // Every accepted socket, also those still in a TLS handshake (not peers yet), so a shutdown
+  // can end them all.
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  // A failed TLS handshake (a plain-TCP client, a scanner) costs only that socket.
   server.on('tlsClientError', (_err: Error, socket: net.Socket) => socket.destroy());
   server.listen({ host: opts.host, port: opts.port });
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
@@ -100,16 +110,20 @@ export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Pr
     peers,
     stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
     async drain(graceMs) {
-      if (peers.size === 0) return;
-      const closed = [...peers].map((p) => (p.socket.closed ? Promise.resolve() : once(p.socket, 'close').then(() => {})));
+      // Users close once their goodbye is flushed; the rest (a TLS handshake in progress, a
+      // client that never reads) are destroyed when the grace period ends.
+      const closed = [...sockets].map((s) => (s.closed ? Promise.resolve() : once(s, 'close').then(() => {})));
       const timer = setTimeout(() => {
-        for (const p of peers) p.socket.destroy();
+        for (const s of sockets) s.destroy();
       }, graceMs);
       await Promise.all(closed);
       clearTimeout(timer);
     },
   };
 }
+
+/** A TLS client has this long to finish its handshake. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
  * Glue between one stream socket and the hub: bytes -> lines -> `hub.input` (paced by the rate
