@@ -40,7 +40,7 @@ const HANDLERS: { [K in Command['kind']]: Handler<K> } = {
       return;
     }
     hub.rename(session, name);
-    hub.broadcast(hub.t('user_renamed', { old, name }));
+    hub.broadcast(hub.t('user_renamed', { old, name }), undefined, true);
   },
 
   msg(hub, session, { to, text }) {

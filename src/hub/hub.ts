@@ -145,10 +145,13 @@ export class Hub {
     runCommand(this, session, parseCommand(line));
   }
 
-  /** Sends `line` to every named user but `except`. */
-  broadcast(line: string, except?: Peer): void {
+  /**
+   * Sends `line` to every named user but `except`. `lazy` marks a room notice (join, leave,
+   * rename) that the transport may batch with the next ones.
+   */
+  broadcast(line: string, except?: Peer, lazy = false): void {
     for (const peer of this.#joined.keys()) {
-      if (peer !== except) peer.send(line);
+      if (peer !== except) peer.send(line, lazy);
     }
   }
 
@@ -170,10 +173,9 @@ export class Hub {
       return;
     }
     this.#name(session, name);
-    const users = this.names();
-    const shown = users.length <= WELCOME_LIST_MAX ? users.join(', ') : `${users.length}`;
+    const shown = this.#joined.size <= WELCOME_LIST_MAX ? this.names().join(', ') : `${this.#joined.size}`;
     peer.send(this.t('welcome', { name, users: shown }));
-    this.broadcast(this.t('user_joined', { name }), peer); // seed: everyone else hears the join
+    this.broadcast(this.t('user_joined', { name }), peer, true); // seed: everyone else hears the join
     this.options.log(this.t('log_joined', { name, peer: peer.id }));
   }
 
@@ -237,7 +239,7 @@ export class Hub {
     this.#joined.delete(peer);
     if (session.key !== undefined && this.#byKey.get(session.key) === session) this.#byKey.delete(session.key);
     if (this.#closed) return;
-    this.broadcast(leaveNotice(this.t, session.name, reason));
+    this.broadcast(leaveNotice(this.t, session.name, reason), undefined, true);
     this.options.log(this.t('log_left', { name: session.name, reason: this.t(`reason_${reason}`) }));
   }
 

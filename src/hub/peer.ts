@@ -19,8 +19,11 @@ export interface Peer {
   readonly transport: TransportKind;
   /** The remote address (no port), for per-address limits. */
   readonly address: string;
-  /** Queues one line of text (no line terminator; the transport frames it). */
-  send(line: string): void;
+  /**
+   * Queues one line of text (no line terminator; the transport frames it). A `lazy` line (a room
+   * notice) may be held a few milliseconds to share a write with others; order is kept.
+   */
+  send(line: string, lazy?: boolean): void;
   /** Ends the connection for `reason`; the transport then reports it with `hub.leave`. */
   close(reason: LeaveReason): void;
 }

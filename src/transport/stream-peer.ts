@@ -8,7 +8,10 @@ import { LineDecoder } from '../protocol/line-decoder.js';
  *
  * Output is batched: `send` appends to this peer's queue and the queues of every peer written in
  * one event-loop turn are flushed together on `setImmediate`, one `write()` per peer per turn
- * instead of one per message. The queue and the socket's own buffer together are bounded by
+ * instead of one per message. Room notices (`lazy` sends: joins, leaves, renames) may wait up to
+ * `LAZY_FLUSH_MS` to share a write with the next ones: when thousands of users join, each user
+ * gets its notices in a few writes instead of one write per join. A lazy line never overtakes
+ * nor is overtaken by another line: the queue is one FIFO, only its flush time changes. The queue and the socket's own buffer together are bounded by
  * `maxQueuedBytes`: a peer that stops reading is closed as a slow consumer instead of growing
  * the server's memory or holding up anyone else.
  */
@@ -25,6 +28,8 @@ export class StreamPeer implements Peer {
   #queue: Buffer[] = [];
   #queuedBytes = 0;
   #closed = false;
+  /** Whether a flush is scheduled: none, on the lazy timer, or this turn. */
+  #scheduled: 0 | 'lazy' | 'now' = 0;
 
   constructor(socket: Socket, transport: TransportKind, maxQueuedBytes: number, maxLineBytes: number) {
     this.socket = socket;
@@ -45,24 +50,37 @@ export class StreamPeer implements Peer {
     return this.#queuedBytes + this.socket.writableLength;
   }
 
-  send(line: string): void {
+  send(line: string, lazy = false): void {
     if (this.#closed) return;
     const data = encodeLine(line);
     if (this.#queuedBytes + this.socket.writableLength + data.length > this.maxQueuedBytes) {
       this.close('slow');
       return;
     }
-    if (this.#queue.length === 0) scheduleFlush(this);
     this.#queue.push(data);
     this.#queuedBytes += data.length;
+    if (this.#scheduled === 'now') return;
+    if (!lazy) {
+      this.#scheduled = 'now';
+      dirty.push(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushDirty);
+      }
+    } else if (this.#scheduled === 0) {
+      this.#scheduled = 'lazy';
+      lazyDirty.push(this);
+      lazyTimer ??= setTimeout(flushLazy, LAZY_FLUSH_MS);
+    }
   }
 
-  /** Writes the queued lines with one `write()`. Called by the flush scheduler. */
+  /** Writes the queued lines with one `write()`. Called by the flush schedulers. */
   flush(): void {
+    this.#scheduled = 0;
     const queue = this.#queue;
     if (queue.length === 0 || this.socket.destroyed) return;
     const data = queue.length === 1 ? (queue[0] as Buffer) : Buffer.concat(queue, this.#queuedBytes);
-    this.#queue = [];
+    queue.length = 0;
     this.#queuedBytes = 0;
     this.socket.write(data);
   }
@@ -103,18 +121,24 @@ const END_GRACE_MS = 5000;
 let dirty: StreamPeer[] = [];
 let flushScheduled = false;
 
-function scheduleFlush(peer: StreamPeer): void {
-  dirty.push(peer);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flushDirty);
-  }
-}
-
 function flushDirty(): void {
   const peers = dirty;
   dirty = [];
   flushScheduled = false;
+  for (const peer of peers) peer.flush();
+}
+
+/** How long a room notice may wait for company before it is written. */
+export const LAZY_FLUSH_MS = 20;
+
+let lazyDirty: StreamPeer[] = [];
+let lazyTimer: NodeJS.Timeout | undefined;
+
+function flushLazy(): void {
+  const peers = lazyDirty;
+  lazyDirty = [];
+  lazyTimer = undefined;
+  // A peer flushed this turn in the meantime has an empty queue: flush() is then a no-op.
   for (const peer of peers) peer.flush();
 }
 
