@@ -1,0 +1,106 @@
+import { Hub, type HubOptions } from '../../src/hub/hub.js';
+import type { LeaveReason } from '../../src/hub/messages.js';
+import type { Peer, TransportKind } from '../../src/hub/peer.js';
+
+/**
+ * A Peer that records what the hub does to it, for hub tests without sockets: every line sent
+ * (in order), every close and its reason. Like a real transport it never calls back into the
+ * hub from `close`; `FakeRoom.settle()` reports departures the way a transport would.
+ */
+export class FakePeer implements Peer {
+  readonly id: string;
+  readonly transport: TransportKind;
+  readonly address: string;
+  /** Lines sent while the peer was open. */
+  readonly lines: string[] = [];
+  /** Lines sent after `close` (a real transport drops them; the hub should not send them). */
+  readonly linesAfterClose: string[] = [];
+  /** Every `close` call's reason, in order. */
+  readonly closes: LeaveReason[] = [];
+  #read = 0;
+
+  constructor(id: string, options: { transport?: TransportKind; address?: string } = {}) {
+    this.transport = options.transport ?? 'tcp';
+    this.address = options.address ?? '127.0.0.1';
+    this.id = `${this.transport} ${id}`;
+  }
+
+  get closed(): boolean {
+    return this.closes.length > 0;
+  }
+
+  send(line: string): void {
+    if (this.closed) this.linesAfterClose.push(line);
+    else this.lines.push(line);
+  }
+
+  close(reason: LeaveReason): void {
+    this.closes.push(reason);
+  }
+
+  /** The lines received since the last `take()` (or since the start), marking them read. */
+  take(): string[] {
+    const fresh = this.lines.slice(this.#read);
+    this.#read = this.lines.length;
+    return fresh;
+  }
+}
+
+/** A hub with fake peers around it. */
+export interface FakeRoom {
+  readonly hub: Hub;
+  /** What the hub wrote to its console (`log` option). */
+  readonly logs: string[];
+  readonly peers: FakePeer[];
+  /** A new connection, not yet named (asserts that the hub accepted it). */
+  connect(options?: { transport?: TransportKind; address?: string }): FakePeer;
+  /** Connects and sends `name` as the first line; asserts the welcome and takes it. */
+  join(name: string, options?: { transport?: TransportKind; address?: string }): FakePeer;
+  /** Marks every peer's lines read (so later `take()` calls see only what comes next). */
+  drain(): void;
+  /** Reports each closed peer's departure to the hub once, as a transport does on 'close'. */
+  settle(): void;
+}
+
+/** A Hub (options merged over the defaults) and a factory of fake peers around it. */
+export function fakeRoom(options: Partial<HubOptions> = {}): FakeRoom {
+  const logs: string[] = [];
+  const hub = new Hub({ log: (line) => logs.push(line), ...options });
+  const peers: FakePeer[] = [];
+  const settled = new Set<FakePeer>();
+  let port = 40000;
+
+  const room: FakeRoom = {
+    hub,
+    logs,
+    peers,
+    connect(peerOptions = {}) {
+      const peer = new FakePeer(`127.0.0.1:${port++}`, peerOptions);
+      peers.push(peer);
+      if (!hub.connect(peer)) throw new Error(`the hub refused ${peer.id}: ${JSON.stringify(peer.lines)}`);
+      return peer;
+    },
+    join(name, peerOptions = {}) {
+      const peer = room.connect(peerOptions);
+      hub.input(peer, name);
+      const [welcome] = peer.take();
+      if (welcome === undefined || !welcome.startsWith('***') || hub.session(peer)?.name === undefined) {
+        throw new Error(`${name} was not welcomed: ${JSON.stringify(welcome)}`);
+      }
+      return peer;
+    },
+    drain() {
+      for (const peer of peers) peer.take();
+    },
+    settle() {
+      for (const peer of peers) {
+        const reason = peer.closes[0];
+        if (reason !== undefined && !settled.has(peer)) {
+          settled.add(peer);
+          hub.leave(peer, reason);
+        }
+      }
+    },
+  };
+  return room;
+}
