@@ -166,6 +166,13 @@ export class Hub {
       this.#authenticate(session, line.trim());
       return;
     }
+    const { maxUsers } = this.options;
+    if (maxUsers > 0 && this.#joined.size >= maxUsers) {
+      // Checked again here: several connections may have been let in before any named itself.
+      peer.send(this.t('server_full', { max: maxUsers }));
+      peer.close('kicked');
+      return;
+    }
     const name = normalizeName(line);
     const error = this.nameError(name, session);
     if (error !== undefined) {

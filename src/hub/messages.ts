@@ -167,6 +167,10 @@ const CATALOGUE = {
     es: 'El servidor en {target} no respondió a tu nombre en {seconds} s. Si es el servidor del seed (Python), usa --bare.',
     en: 'The server at {target} did not answer your name within {seconds} s. If it is the seed (Python) server, use --bare.',
   },
+  client_closed_unanswered: {
+    es: 'El servidor cerró la conexión sin responder a tu nombre. Si usa TLS, añade --tls.',
+    en: 'The server closed the connection without answering your name. If it uses TLS, add --tls.',
+  },
   client_tls_failed: {
     es: 'No se pudo establecer TLS con {target}: {error}. Si el certificado es autofirmado, pásalo con --ca FICHERO (o --insecure para no verificarlo).',
     en: 'Could not set up TLS with {target}: {error}. If the certificate is self-signed, pass it with --ca FILE (or --insecure to skip the check).',

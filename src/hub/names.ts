@@ -11,16 +11,20 @@
 /** Why a name was refused, mapped to a catalogue key by the hub. */
 export type NameProblem = 'empty' | 'too_long' | 'invalid' | 'reserved';
 
+const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.\-'’]*$/u;
+/** Characters that display as nothing (fillers, variation selectors, joiners): never in a name. */
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+const HAS_INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
+
 /** Names nobody may take: they would pass for the server speaking. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set(
   ['servidor', 'server', 'charla', 'sistema', 'system', 'admin', 'root', 'todos', 'all', 'nadie', 'nobody'].map(foldName),
 );
 
-const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.\-'’]*$/u;
 
-/** The comparison key of a name: NFKC, then case-folded. */
+/** The comparison key of a name: NFKC, case-folded, invisible characters dropped. */
 export function foldName(name: string): string {
-  return name.normalize('NFKC').toLowerCase().normalize('NFKC');
+  return name.normalize('NFKC').toLowerCase().normalize('NFKC').replace(INVISIBLE, '');
 }
 
 /** The name as stored and shown: the user's spelling in NFC, trimmed of surrounding spaces. */
@@ -32,7 +36,7 @@ export function normalizeName(raw: string): string {
 export function checkName(name: string, maxLength: number): NameProblem | undefined {
   if (name.length === 0) return 'empty';
   if ([...name].length > maxLength) return 'too_long';
-  if (!NAME_PATTERN.test(name)) return 'invalid';
+  if (!NAME_PATTERN.test(name) || HAS_INVISIBLE.test(name)) return 'invalid';
   if (RESERVED_NAMES.has(foldName(name))) return 'reserved';
   return undefined;
 }

@@ -76,6 +76,24 @@ export class LineDecoder {
     return events;
   }
 
+  /**
+   * The input is over: whatever is buffered is the last line, an incomplete UTF-8 sequence at
+   * its end included (it becomes U+FFFD).
+   */
+  end(): DecodeEvent[] {
+    const discarding = this.#discarding;
+    this.#discarding = false;
+    if (discarding || this.#pendingBytes === 0) {
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      return [];
+    }
+    const all = this.#take();
+    const events: DecodeEvent[] = [];
+    this.#emit(all, 0, all.length, events);
+    return events;
+  }
+
   #hold(buf: Buffer, start: number, end: number, events: DecodeEvent[]): void {
     if (this.#discarding) return;
     const bytes = end - start;

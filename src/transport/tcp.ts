@@ -80,7 +80,9 @@ export interface TcpTransport {
 export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Promise<TcpTransport> {
   const opts: TcpOptions = { ...TCP_DEFAULTS, ...options };
   const peers = new Set<StreamPeer>();
-  const socketOptions = { noDelay: true, keepAlive: opts.keepAliveMs > 0, keepAliveInitialDelay: opts.keepAliveMs };
+  // allowHalfOpen: after a client's FIN we still deliver what it sent (lines held back by the
+  // rate limit included) and only then end our side.
+  const socketOptions = { noDelay: true, allowHalfOpen: true, keepAlive: opts.keepAliveMs > 0, keepAliveInitialDelay: opts.keepAliveMs };
   const server =
     opts.tls === undefined
       ? net.createServer(socketOptions, (socket) => attachStream(hub, socket, 'tcp', opts, peers))
@@ -144,6 +146,8 @@ function attachStream(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: T
   let throttledSince = 0;
   let warnedAt = -Infinity;
   let sniffed = false;
+  /** The client sent its FIN: once the backlog is delivered, we end our side. */
+  let inputEnded = false;
   let error: (Error & { code?: string }) | undefined;
 
   peers.add(peer);
@@ -185,7 +189,8 @@ function attachStream(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: T
     if (peer.closed) return;
     if (backlog.length === 0) {
       throttledSince = 0;
-      socket.resume();
+      if (inputEnded) peer.close('disconnected');
+      else socket.resume();
       return;
     }
     const now = opts.now();
@@ -220,7 +225,10 @@ function attachStream(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: T
 
   socket.on('data', (chunk: Buffer) =>
     guard(() => {
-      if (mode === 'unknown' && chunk.includes(0x0a)) mode = 'lines';
+      if (mode === 'unknown' && chunk.includes(0x0a)) {
+        mode = 'lines';
+        clearTimeout(bareTimer); // a name sent in pieces is still a line client's name
+      }
       take(decoder.push(chunk));
       if (mode !== 'lines' && decoder.pendingBytes > 0) {
         clearTimeout(bareTimer);
@@ -241,8 +249,10 @@ function attachStream(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: T
   });
   socket.on('end', () =>
     guard(() => {
-      // The client finished sending (half-close). A bare last message still counts (seed client).
-      take(decoder.flush());
+      // The client finished sending. A bare last message still counts (seed client), and lines
+      // held back by the rate limit are still delivered (pace() closes when they are).
+      inputEnded = true;
+      take(decoder.end());
       if (backlog.length === 0 && !peer.closed) peer.close('disconnected');
     }),
   );

@@ -32,11 +32,12 @@ export interface UdpOptions {
   /** At most one "you are dropping" warning per user per this many ms. */
   warnIntervalMs: number;
   /**
-   * Replies to sources that are not registered users (a bad name, a datagram from a stranger):
-   * at most one per remote IP per `strangerReplyIntervalMs`, and `strangerRepliesPerSec` in all,
-   * so a forged source address can never turn the server into an amplifier.
+   * Replies to sources that are not registered users (a bad name, a datagram from a stranger)
+   * are limited per remote IP (a few at once, then one every few seconds) and to
+   * `strangerRepliesPerSec` in all, so a forged source address can never turn the server into
+   * an amplifier, while a person retrying a taken name still gets each answer.
    */
-  strangerReplyIntervalMs: number;
+  strangerReplyLimit: RateLimit;
   strangerRepliesPerSec: number;
   now: Clock;
 }
@@ -50,7 +51,7 @@ export const UDP_DEFAULTS: UdpOptions = {
   sweepIntervalMs: 1000,
   rateLimit: DEFAULT_RATE_LIMIT,
   warnIntervalMs: 5000,
-  strangerReplyIntervalMs: 2000,
+  strangerReplyLimit: { ratePerSec: 0.5, burst: 4 },
   strangerRepliesPerSec: 50,
   now: monotonic,
 };
@@ -114,7 +115,7 @@ class UdpTransportImpl implements UdpTransport {
   readonly peers = new Map<string, UdpPeer>();
   readonly #hub: Hub;
   readonly #opts: UdpOptions;
-  readonly #strangerReplies = new Map<string, number>();
+  readonly #strangerReplies = new Map<string, TokenBucket>();
   readonly #strangerBucket: TokenBucket;
   #timer: NodeJS.Timeout | undefined;
   #lastLine = '';
@@ -183,7 +184,7 @@ class UdpTransportImpl implements UdpTransport {
    */
   #admit(msg: Buffer, address: string, port: number, now: number): UdpPeer | undefined {
     if (msg.length > this.#opts.maxLineBytes) {
-      this.#replyToStranger(address, port, this.#hub.t('line_too_long', { max: this.#opts.maxLineBytes }), now);
+      this.#replyToStranger(address, port, this.#hub.t('line_too_long', { max: this.#opts.maxLineBytes }));
       return undefined;
     }
     const first = sanitize(splitDatagram(msg)[0] ?? '').trim();
@@ -192,7 +193,7 @@ class UdpTransportImpl implements UdpTransport {
       const error =
         this.#hub.options.password !== undefined ? this.#hub.t('password_required') : this.#hub.nameError(normalizeName(first));
       if (error !== undefined) {
-        this.#replyToStranger(address, port, error, now);
+        this.#replyToStranger(address, port, error);
         return undefined;
       }
     }
@@ -203,12 +204,15 @@ class UdpTransportImpl implements UdpTransport {
     return this.#hub.connect(peer) ? peer : undefined;
   }
 
-  #replyToStranger(address: string, port: number, line: string, now: number): void {
-    const last = this.#strangerReplies.get(address);
-    if (last !== undefined && now - last < this.#opts.strangerReplyIntervalMs) return;
-    if (!this.#strangerBucket.take()) return;
-    if (this.#strangerReplies.size >= STRANGER_TABLE_MAX) this.#strangerReplies.clear();
-    this.#strangerReplies.set(address, now);
+  #replyToStranger(address: string, port: number, line: string): void {
+    let bucket = this.#strangerReplies.get(address);
+    if (bucket === undefined) {
+      if (this.#strangerReplies.size >= STRANGER_TABLE_MAX) this.#strangerReplies.clear();
+      const { ratePerSec, burst } = this.#opts.strangerReplyLimit;
+      bucket = new TokenBucket(ratePerSec, burst, this.#opts.now);
+      this.#strangerReplies.set(address, bucket);
+    }
+    if (!bucket.take() || !this.#strangerBucket.take()) return;
     this.socket.send(Buffer.from(line, 'utf8'), port, address, () => {});
   }
 
@@ -222,7 +226,7 @@ class UdpTransportImpl implements UdpTransport {
   sendTo(peer: UdpPeer, line: string): void {
     if (this.#hub.session(peer)?.name === undefined) {
       // Not a user yet (password given, name pending, or being refused): stranger rules apply.
-      this.#replyToStranger(peer.address, peer.port, line, this.#opts.now());
+      this.#replyToStranger(peer.address, peer.port, line);
       return;
     }
     if (line !== this.#lastLine) {

@@ -266,3 +266,12 @@ test('line-decoder - property: flush() after any split of text without LF gives 
     { numRuns: 300 },
   );
 });
+
+test('line-decoder - end() takes the last bare line, an incomplete character becoming U+FFFD', () => {
+  const d = new LineDecoder(100);
+  assert.deepEqual(d.push(Buffer.from([0x68, 0x6f, 0x6c, 0x61, 0x20, 0xc3])), []);
+  assert.deepEqual(d.flush(), [{ kind: 'line', text: 'hola ' }], 'flush holds the half character back');
+  assert.deepEqual(d.end(), [{ kind: 'line', text: '\ufffd' }], 'end does not');
+  assert.equal(d.pendingBytes, 0);
+  assert.deepEqual(d.end(), []);
+});
