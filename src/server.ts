@@ -1,4 +1,4 @@
-import { Hub, type HubOptions } from './hub/hub.js';
+import { Hub, type HubOptions, noLog } from './hub/hub.js';
 import type { Lang } from './hub/messages.js';
 import { listenTcp, type TcpOptions, type TcpTransport } from './transport/tcp.js';
 import { listenUdp, type UdpOptions, type UdpTransport } from './transport/udp.js';
@@ -42,7 +42,7 @@ export const SERVER_DEFAULTS: ServerOptions = {
   bench: false,
   allow: [],
   exemptLoopback: true,
-  log: () => {},
+  log: noLog,
   hub: {},
   tcpOptions: {},
   udpOptions: {},

@@ -9,7 +9,7 @@ import { CharlaError } from '../util/errors.js';
 import { formatHostPort } from '../transport/stream-peer.js';
 import { TCP_DEFAULTS } from '../transport/tcp.js';
 import { UDP_DEFAULTS } from '../transport/udp.js';
-import { HUB_DEFAULTS } from '../hub/hub.js';
+import { HUB_DEFAULTS, noLog } from '../hub/hub.js';
 import { badArgs, parseCount, parseLangFlag, parseNumber, parsePort, parseSeconds } from './args.js';
 
 const HELP = `Usage: charla server [options]
@@ -93,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
   const t = translator(lang);
   const host = values.host ?? '0.0.0.0';
   const maxLineBytes = parseCount(values['max-line-bytes'], '--max-line-bytes', TCP_DEFAULTS.maxLineBytes, 16);
-  const log = values.quiet ? () => {} : (line: string) => console.log(line);
+  const log = values.quiet ? noLog : (line: string) => console.log(line);
   const password = values.password ?? process.env['CHARLA_PASSWORD'] ?? undefined;
   if (password !== undefined && password.length === 0) throw new CharlaError('ERR_BAD_OPTION', 'the password cannot be empty (--password or CHARLA_PASSWORD)');
   const rateLimit = {

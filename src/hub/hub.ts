@@ -27,6 +27,9 @@ export interface HubOptions {
   log: (line: string) => void;
 }
 
+/** The silent log: with it the hub does not even format its log lines. */
+export const noLog = (_line: string): void => {};
+
 export const HUB_DEFAULTS: HubOptions = {
   lang: 'es',
   maxNameLength: 24,
@@ -34,7 +37,7 @@ export const HUB_DEFAULTS: HubOptions = {
   maxConnectionsPerAddress: 0,
   isExemptAddress: () => false,
   password: undefined,
-  log: () => {},
+  log: noLog,
 };
 
 /** One connection as the hub sees it; named once `name` is set. */
@@ -76,6 +79,11 @@ export class Hub {
   constructor(options: Partial<HubOptions> = {}) {
     this.options = { ...HUB_DEFAULTS, ...options };
     this.t = translator(this.options.lang);
+  }
+
+  /** False when the log is `noLog`: callers can skip formatting log lines. */
+  get logging(): boolean {
+    return this.options.log !== noLog;
   }
 
   /** Named users now. */
@@ -128,7 +136,7 @@ export class Hub {
   #refuse(peer: Peer, line: string): false {
     peer.send(line);
     peer.close('kicked');
-    this.options.log(this.t('log_dropped', { peer: peer.id, reason: this.t('reason_kicked') }));
+    if (this.logging) this.options.log(this.t('log_dropped', { peer: peer.id, reason: this.t('reason_kicked') }));
     return false;
   }
 
@@ -183,7 +191,7 @@ export class Hub {
     const shown = this.#joined.size <= WELCOME_LIST_MAX ? this.names().join(', ') : `${this.#joined.size}`;
     peer.send(this.t('welcome', { name, users: shown }));
     this.broadcast(this.t('user_joined', { name }), peer, true); // seed: everyone else hears the join
-    this.options.log(this.t('log_joined', { name, peer: peer.id }));
+    if (this.logging) this.options.log(this.t('log_joined', { name, peer: peer.id }));
   }
 
   #authenticate(session: Session, line: string): void {
@@ -240,14 +248,14 @@ export class Hub {
     if (left > 0) this.#perAddress.set(peer.address, left);
     else this.#perAddress.delete(peer.address);
     if (session.name === undefined) {
-      this.options.log(this.t('log_dropped', { peer: peer.id, reason: this.t(`reason_${reason}`) }));
+      if (this.logging) this.options.log(this.t('log_dropped', { peer: peer.id, reason: this.t(`reason_${reason}`) }));
       return;
     }
     this.#joined.delete(peer);
     if (session.key !== undefined && this.#byKey.get(session.key) === session) this.#byKey.delete(session.key);
     if (this.#closed) return;
     this.broadcast(leaveNotice(this.t, session.name, reason), undefined, true);
-    this.options.log(this.t('log_left', { name: session.name, reason: this.t(`reason_${reason}`) }));
+    if (this.logging) this.options.log(this.t('log_left', { name: session.name, reason: this.t(`reason_${reason}`) }));
   }
 
   /**

@@ -16,7 +16,6 @@ import { LineDecoder } from '../protocol/line-decoder.js';
  * the server's memory or holding up anyone else.
  */
 export class StreamPeer implements Peer {
-  readonly id: string;
   readonly transport: TransportKind;
   readonly address: string;
   readonly socket: Socket;
@@ -25,6 +24,7 @@ export class StreamPeer implements Peer {
   readonly decoder: LineDecoder;
   /** Why the connection ended, when the server ended it (reported to the hub on 'close'). */
   closeReason: LeaveReason | undefined;
+  readonly #remotePort: number;
   #queue: Buffer[] = [];
   #queuedBytes = 0;
   #closed = false;
@@ -35,9 +35,15 @@ export class StreamPeer implements Peer {
     this.socket = socket;
     this.transport = transport;
     this.address = normalizeAddress(socket.remoteAddress ?? '?');
-    this.id = `${transport} ${formatHostPort(this.address, socket.remotePort ?? 0)}`;
+    this.#remotePort = socket.remotePort ?? 0;
     this.maxQueuedBytes = maxQueuedBytes;
     this.decoder = new LineDecoder(maxLineBytes);
+    livePeers++;
+  }
+
+  /** "tcp 127.0.0.1:53122" (made when asked: only logs need it). */
+  get id(): string {
+    return `${this.transport} ${formatHostPort(this.address, this.#remotePort)}`;
   }
 
   /** True once `close` was called or the socket ended. */
@@ -70,7 +76,7 @@ export class StreamPeer implements Peer {
     } else if (this.#scheduled === 0) {
       this.#scheduled = 'lazy';
       lazyDirty.push(this);
-      lazyTimer ??= setTimeout(flushLazy, LAZY_FLUSH_MS);
+      lazyTimer ??= setTimeout(flushLazy, lazyFlushMs());
     }
   }
 
@@ -79,7 +85,7 @@ export class StreamPeer implements Peer {
     this.#scheduled = 0;
     const queue = this.#queue;
     if (queue.length === 0 || this.socket.destroyed) return;
-    const data = queue.length === 1 ? (queue[0] as Buffer) : Buffer.concat(queue, this.#queuedBytes);
+    const data = queue.length === 1 ? (queue[0] as Buffer) : concatShared(queue, this.#queuedBytes);
     queue.length = 0;
     this.#queuedBytes = 0;
     this.socket.write(data);
@@ -88,6 +94,7 @@ export class StreamPeer implements Peer {
   close(reason: LeaveReason): void {
     if (this.#closed) return;
     this.#closed = true;
+    livePeers--;
     this.closeReason ??= reason;
     if (reason === 'slow' || reason === 'connection_lost' || reason === 'error') {
       // Nothing more can be delivered (or it is what we are protecting against): drop the queue.
@@ -107,6 +114,7 @@ export class StreamPeer implements Peer {
 
   /** Marks the peer closed because the socket itself ended (no more sends). */
   markClosed(): void {
+    if (!this.#closed) livePeers--;
     this.#closed = true;
     this.#queue = [];
     this.#queuedBytes = 0;
@@ -128,8 +136,18 @@ function flushDirty(): void {
   for (const peer of peers) peer.flush();
 }
 
-/** How long a room notice may wait for company before it is written. */
-export const LAZY_FLUSH_MS = 20;
+/** Open stream peers in this process: the lazy window grows with the room. */
+let livePeers = 0;
+
+/**
+ * How long a room notice may wait for company before it is written: 20 ms in a classroom,
+ * growing with the number of users (a 5,000-user join storm batches ~250 ms of joins per
+ * write) up to half a second. Nobody notices a join notice that late; the server notices
+ * N writes per join.
+ */
+export function lazyFlushMs(users = livePeers): number {
+  return Math.min(500, Math.max(20, Math.round(users / 20)));
+}
 
 let lazyDirty: StreamPeer[] = [];
 let lazyTimer: NodeJS.Timeout | undefined;
@@ -140,6 +158,32 @@ function flushLazy(): void {
   lazyTimer = undefined;
   // A peer flushed this turn in the meantime has an empty queue: flush() is then a no-op.
   for (const peer of peers) peer.flush();
+}
+
+// --- one concatenation for all the peers that are sent the same lines ---
+
+let sharedParts: Buffer[] = [];
+let sharedData: Buffer | undefined;
+
+/**
+ * `Buffer.concat(parts)`, reusing the last result when `parts` are the very same buffers: in one
+ * flush most peers were sent exactly the same broadcasts (all but their own), so most share one
+ * copy instead of each making its own. Compares references only, O(parts).
+ */
+function concatShared(parts: Buffer[], bytes: number): Buffer {
+  if (sharedData !== undefined && sharedData.length === bytes && sharedParts.length === parts.length) {
+    let same = true;
+    for (let i = 0; i < parts.length; i++) {
+      if (parts[i] !== sharedParts[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return sharedData;
+  }
+  sharedData = Buffer.concat(parts, bytes);
+  sharedParts = parts.slice();
+  return sharedData;
 }
 
 // --- encode each broadcast line once, not once per receiver ---

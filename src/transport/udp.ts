@@ -200,7 +200,7 @@ class UdpTransportImpl implements UdpTransport {
     const rate = this.#opts.rateLimit;
     const peer = new UdpPeer(this, address, port, now, rate && new TokenBucket(rate.ratePerSec, rate.burst, this.#opts.now));
     this.peers.set(peer.key, peer);
-    this.#hub.options.log(this.#hub.t('log_connected', { peer: peer.id }));
+    if (this.#hub.logging) this.#hub.options.log(this.#hub.t('log_connected', { peer: peer.id }));
     return this.#hub.connect(peer) ? peer : undefined;
   }
 

@@ -1,0 +1,238 @@
+import type net from 'node:net';
+import type { Hub } from '../hub/hub.js';
+import { TokenBucket } from '../hub/rate-limit.js';
+import { looksLikeHttp } from '../protocol/http-sniff.js';
+import type { DecodeEvent } from '../protocol/line-decoder.js';
+import { StreamPeer } from './stream-peer.js';
+import type { TcpOptions } from './tcp.js';
+
+/**
+ * The input side of one TCP or TLS connection: bytes -> lines -> `hub.input` (paced by the rate
+ * limit), its timers, and the socket's end -> `hub.leave` exactly once.
+ *
+ * One object per connection and no closures: the socket's listeners and the timers' callbacks
+ * are module functions that find the connection on the socket (as `ws` does), which keeps an
+ * idle user's footprint small when there are thousands of them.
+ */
+export class StreamConnection {
+  readonly hub: Hub;
+  readonly opts: TcpOptions;
+  readonly peer: StreamPeer;
+  readonly peers: Set<StreamPeer>;
+  readonly bucket: TokenBucket | undefined;
+  /** 'unknown' until the client shows whether it ends messages with LF ('lines') or not ('bare'). */
+  mode: 'unknown' | 'lines' | 'bare';
+  bareTimer: NodeJS.Timeout | undefined;
+  registrationTimer: NodeJS.Timeout | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
+  paceTimer: NodeJS.Timeout | undefined;
+  /** Lines decoded but held back by the rate limit (reading is paused meanwhile). */
+  backlog: string[] | undefined;
+  throttledSince = 0;
+  warnedAt = -Infinity;
+  sniffed = false;
+  /** The client sent its FIN: once the backlog is delivered, we end our side. */
+  inputEnded = false;
+  error: Error | undefined;
+
+  constructor(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: TcpOptions, peers: Set<StreamPeer>) {
+    this.hub = hub;
+    this.opts = opts;
+    this.peers = peers;
+    this.peer = new StreamPeer(socket, kind, opts.maxQueuedBytes, opts.maxLineBytes);
+    this.bucket = opts.rateLimit === undefined ? undefined : new TokenBucket(opts.rateLimit.ratePerSec, opts.rateLimit.burst, opts.now);
+    this.mode = opts.bareIdleMs > 0 ? 'unknown' : 'lines';
+  }
+
+  /** Wires the socket to this connection and registers it with the hub. */
+  start(): void {
+    const { socket } = this.peer;
+    (socket as ConnectionSocket)[kConnection] = this;
+    socket.on('data', socketOnData);
+    socket.on('error', socketOnError);
+    socket.on('end', socketOnEnd);
+    socket.on('close', socketOnClose);
+    this.peers.add(this.peer);
+    if (this.hub.logging) this.hub.options.log(this.hub.t('log_connected', { peer: this.peer.id }));
+    if (!this.hub.connect(this.peer)) return;
+    if (this.opts.registrationTimeoutMs > 0) this.registrationTimer = setTimeout(onRegistrationTimeout, this.opts.registrationTimeoutMs, this);
+    if (this.opts.idleTimeoutMs > 0) this.idleTimer = setTimeout(onIdleTimeout, this.opts.idleTimeoutMs, this);
+  }
+
+  /** A bug while serving this peer costs this peer its connection, never the process. */
+  fail(err: unknown): void {
+    this.opts.onPeerError(this.peer, err);
+    this.peer.close('error');
+  }
+
+  onData(chunk: Buffer): void {
+    if (this.mode === 'unknown' && chunk.includes(0x0a)) {
+      this.mode = 'lines';
+      clearTimeout(this.bareTimer); // a name sent in pieces is still a line client's name
+    }
+    const { decoder } = this.peer;
+    this.take(decoder.push(chunk));
+    if (this.mode !== 'lines' && decoder.pendingBytes > 0) {
+      clearTimeout(this.bareTimer);
+      this.bareTimer = setTimeout(onBareTimer, this.opts.bareIdleMs, this);
+    }
+    this.idleTimer?.refresh();
+  }
+
+  onEnd(): void {
+    // The client finished sending. A bare last message still counts (seed client), and lines
+    // held back by the rate limit are still delivered (pace() closes when they are).
+    this.inputEnded = true;
+    this.take(this.peer.decoder.end());
+    if (this.backlog === undefined && !this.peer.closed) this.peer.close('disconnected');
+  }
+
+  onClose(): void {
+    clearTimeout(this.bareTimer);
+    clearTimeout(this.registrationTimer);
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.paceTimer);
+    this.backlog = undefined;
+    this.peers.delete(this.peer);
+    this.peer.markClosed();
+    const reason = this.peer.closeReason ?? (this.error !== undefined ? 'connection_lost' : 'disconnected');
+    this.hub.leave(this.peer, reason);
+  }
+
+  take(events: DecodeEvent[]): void {
+    const { peer, bucket } = this;
+    for (const event of events) {
+      if (peer.closed) return;
+      if (event.kind === 'too_long') {
+        peer.send(this.hub.t('line_too_long', { max: event.limit })); // dropped, never buffered whole
+      } else if (this.backlog === undefined && (bucket === undefined || bucket.take())) {
+        this.deliver(event.text);
+      } else {
+        (this.backlog ??= []).push(event.text);
+      }
+    }
+    if (this.backlog !== undefined && this.paceTimer === undefined && !peer.closed) this.pace();
+  }
+
+  deliver(text: string): void {
+    const { hub, peer } = this;
+    if (!this.sniffed) {
+      this.sniffed = true;
+      if (looksLikeHttp(text)) {
+        answerHttp(hub, peer.socket);
+        peer.markClosed();
+        return;
+      }
+    }
+    hub.input(peer, text);
+    if (this.registrationTimer !== undefined && hub.session(peer)?.name !== undefined) {
+      clearTimeout(this.registrationTimer);
+      this.registrationTimer = undefined;
+    }
+  }
+
+  /** Delivers what the rate allows; the rest waits in the backlog with reading paused. */
+  pace(): void {
+    const { peer, bucket } = this;
+    this.paceTimer = undefined;
+    const backlog = this.backlog ?? [];
+    while (backlog.length > 0 && !peer.closed) {
+      if (bucket !== undefined && !bucket.take()) break;
+      this.deliver(backlog.shift() as string);
+    }
+    if (peer.closed) return;
+    if (backlog.length === 0) {
+      this.backlog = undefined;
+      this.throttledSince = 0;
+      if (this.inputEnded) peer.close('disconnected');
+      else peer.socket.resume();
+      return;
+    }
+    const now = this.opts.now();
+    if (this.throttledSince === 0) {
+      this.throttledSince = now;
+      peer.socket.pause();
+      if (now - this.warnedAt >= SLOWED_WARNING_INTERVAL_MS) {
+        this.warnedAt = now;
+        peer.send(this.hub.t('rate_slowed'));
+      }
+    } else if (now - this.throttledSince > this.opts.floodKickMs) {
+      peer.send(this.hub.t('flood_kicked'));
+      peer.close('flood');
+      return;
+    }
+    this.paceTimer = setTimeout(onPaceTimer, Math.max(1, bucket?.msUntilToken() ?? 1), this);
+  }
+}
+
+/** A user held back again soon after a warning is not warned again for this long. */
+const SLOWED_WARNING_INTERVAL_MS = 30_000;
+
+const kConnection = Symbol('charla.connection');
+type ConnectionSocket = net.Socket & { [kConnection]: StreamConnection };
+
+function socketOnData(this: net.Socket, chunk: Buffer): void {
+  const conn = (this as ConnectionSocket)[kConnection];
+  try {
+    conn.onData(chunk);
+  } catch (err) {
+    conn.fail(err);
+  }
+}
+
+function socketOnError(this: net.Socket, err: Error): void {
+  (this as ConnectionSocket)[kConnection].error = err; // 'close' follows and reports it
+}
+
+function socketOnEnd(this: net.Socket): void {
+  const conn = (this as ConnectionSocket)[kConnection];
+  try {
+    conn.onEnd();
+  } catch (err) {
+    conn.fail(err);
+  }
+}
+
+function socketOnClose(this: net.Socket): void {
+  (this as ConnectionSocket)[kConnection].onClose();
+}
+
+function onBareTimer(conn: StreamConnection): void {
+  try {
+    conn.mode = 'bare';
+    conn.take(conn.peer.decoder.flush());
+  } catch (err) {
+    conn.fail(err);
+  }
+}
+
+function onPaceTimer(conn: StreamConnection): void {
+  try {
+    conn.pace();
+  } catch (err) {
+    conn.fail(err);
+  }
+}
+
+function onRegistrationTimeout(conn: StreamConnection): void {
+  const { hub, peer, opts } = conn;
+  conn.registrationTimer = undefined;
+  if (hub.session(peer)?.name !== undefined) return;
+  peer.send(hub.t('registration_timeout', { seconds: Math.round(opts.registrationTimeoutMs / 1000) }));
+  peer.close('timeout');
+}
+
+function onIdleTimeout(conn: StreamConnection): void {
+  const { hub, peer, opts } = conn;
+  peer.send(hub.t('idle_timeout', { seconds: Math.round(opts.idleTimeoutMs / 1000) }));
+  peer.close('timeout');
+}
+
+/** A browser pointed at the chat port: a short plain HTTP answer, then close. Never a user. */
+function answerHttp(hub: Hub, socket: net.Socket): void {
+  const body = `${hub.t('http_not_chat', { host: socket.localAddress ?? 'localhost', port: socket.localPort ?? 0 })}\n`;
+  socket.end(
+    'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
