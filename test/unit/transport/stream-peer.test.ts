@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { EventEmitter, once } from 'node:events';
+import type { Socket } from 'node:net';
+import { test } from 'node:test';
+import { lazyFlushMs, StreamPeer } from '../../../src/transport/stream-peer.js';
+import { within } from '../../helpers/within.js';
+
+/** Just what StreamPeer uses of a socket, recording every write (and emitting 'write'). */
+class FakeSocket extends EventEmitter {
+  writes: Buffer[] = [];
+  writableLength = 0;
+  destroyed = false;
+  remoteAddress = '::ffff:127.0.0.1';
+  remotePort = 40000;
+  write(data: Buffer): boolean {
+    this.writes.push(data);
+    this.emit('write');
+    return true;
+  }
+  end(): void {}
+  resume(): void {}
+  destroy(): void {
+    this.destroyed = true;
+  }
+  text(): string {
+    return Buffer.concat(this.writes).toString('utf8');
+  }
+}
+
+function peer(maxQueuedBytes = 1 << 20): { p: StreamPeer; s: FakeSocket } {
+  const s = new FakeSocket();
+  return { p: new StreamPeer(s as unknown as Socket, 'tcp', maxQueuedBytes, 4096), s };
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test('stream-peer - every line sent in one turn goes out in one write, in order', async () => {
+  const { p, s } = peer();
+  p.send('uno');
+  p.send('dos');
+  p.send('tres');
+  assert.equal(s.writes.length, 0, 'nothing is written synchronously');
+  await nextTurn();
+  assert.equal(s.writes.length, 1);
+  assert.equal(s.text(), 'uno\ndos\ntres\n');
+});
+
+test('stream-peer - a lazy notice waits for company but never changes the order of lines', async () => {
+  const { p, s } = peer();
+  p.send('*** ana se ha unido al chat ***', true);
+  await nextTurn();
+  assert.equal(s.writes.length, 0, 'a lone notice is held');
+  p.send('ana: hola');
+  await nextTurn();
+  assert.equal(s.text(), '*** ana se ha unido al chat ***\nana: hola\n', 'the chat line took the notice with it, in order');
+  p.send('*** bob se ha unido al chat ***', true);
+  await within(once(s, 'write'), 2000, 'the lazy flush');
+  assert.equal(s.writes[1]?.toString(), '*** bob se ha unido al chat ***\n');
+});
+
+test('stream-peer - peers sent the same lines share one buffer', async () => {
+  const a = peer();
+  const b = peer();
+  for (const line of ['x: 1', 'x: 2']) {
+    a.p.send(line);
+    b.p.send(line);
+  }
+  await nextTurn();
+  assert.equal(a.s.writes[0], b.s.writes[0], 'the same Buffer object');
+  assert.equal(a.s.text(), 'x: 1\nx: 2\n');
+});
+
+test('stream-peer - past its byte bound a peer is closed as slow and its queue dropped', async () => {
+  const { p, s } = peer(100);
+  p.send('a'.repeat(60));
+  p.send('b'.repeat(60));
+  assert.equal(p.closed, true);
+  assert.equal(p.closeReason, 'slow');
+  assert.equal(s.destroyed, true);
+  await nextTurn();
+  assert.equal(s.writes.length, 0, 'nothing of the queue is written after the cut');
+});
+
+test('stream-peer - the lazy window grows with the room, from 20 ms to half a second', () => {
+  assert.equal(lazyFlushMs(3), 20);
+  assert.equal(lazyFlushMs(5000), 250);
+  assert.equal(lazyFlushMs(100_000), 500);
+});
+
+test('stream-peer - the id names the transport and the IPv4 address without its IPv6 prefix', () => {
+  assert.equal(peer().p.id, 'tcp 127.0.0.1:40000');
+});
+
