@@ -8,12 +8,15 @@ import { LineDecoder } from '../protocol/line-decoder.js';
  *
  * Output is batched: `send` appends to this peer's queue and the queues of every peer written in
  * one event-loop turn are flushed together on `setImmediate`, one `write()` per peer per turn
- * instead of one per message. Room notices (`lazy` sends: joins, leaves, renames) may wait up to
- * `LAZY_FLUSH_MS` to share a write with the next ones: when thousands of users join, each user
- * gets its notices in a few writes instead of one write per join. A lazy line never overtakes
- * nor is overtaken by another line: the queue is one FIFO, only its flush time changes. The queue and the socket's own buffer together are bounded by
- * `maxQueuedBytes`: a peer that stops reading is closed as a slow consumer instead of growing
- * the server's memory or holding up anyone else.
+ * instead of one per message. Room notices (`lazy` sends: joins, leaves, renames) go to a notice
+ * window shared by every peer and are written up to `lazyFlushMs()` later: each peer only notes
+ * which of the window's notices it was sent, so a join costs O(1) memory however many users
+ * hear it, and when thousands of users join, each user gets its notices in a few writes (most
+ * of them one shared buffer) instead of one write per join. A notice never overtakes nor is
+ * overtaken by another line: a chat line sent while notices are pending takes them with it.
+ * The queue and the socket's own buffer together are bounded by `maxQueuedBytes`: a peer that
+ * stops reading is closed as a slow consumer instead of growing the server's memory or holding
+ * up anyone else.
  */
 export class StreamPeer implements Peer {
   readonly transport: TransportKind;
@@ -28,8 +31,14 @@ export class StreamPeer implements Peer {
   #queue: Buffer[] = [];
   #queuedBytes = 0;
   #closed = false;
-  /** Whether a flush is scheduled: none, on the lazy timer, or this turn. */
-  #scheduled: 0 | 'lazy' | 'now' = 0;
+  /** A flush is scheduled for this turn. */
+  #dirty = false;
+  /** The notices of the window this peer was sent: seqs #lazyFrom..#lazyLast but #lazySkips. */
+  #lazyFrom = -1;
+  #lazyLast = -1;
+  /** Seqs in #lazyFrom..#lazyLast this peer was not sent (it was the one the notice was about). */
+  #lazySkips: number[] | undefined;
+  #lazyBytes = 0;
 
   constructor(socket: Socket, transport: TransportKind, maxQueuedBytes: number, maxLineBytes: number) {
     this.socket = socket;
@@ -51,44 +60,98 @@ export class StreamPeer implements Peer {
     return this.#closed;
   }
 
-  /** Bytes waiting in this peer's queue plus the socket's write buffer. */
+  /** Bytes waiting for this peer (queue and pending notices) plus the socket's write buffer. */
   get queuedBytes(): number {
-    return this.#queuedBytes + this.socket.writableLength;
+    return this.#queuedBytes + this.#lazyBytes + this.socket.writableLength;
   }
 
   send(line: string, lazy = false): void {
     if (this.#closed) return;
+    if (lazy) {
+      this.#sendNotice(line);
+      return;
+    }
     const data = encodeLine(line);
-    if (this.#queuedBytes + this.socket.writableLength + data.length > this.maxQueuedBytes) {
+    if (this.queuedBytes + data.length > this.maxQueuedBytes) {
       this.close('slow');
       return;
     }
+    if (this.#lazyFrom >= 0) this.#takeNotices(); // pending notices go first
     this.#queue.push(data);
     this.#queuedBytes += data.length;
-    if (this.#scheduled === 'now') return;
-    if (!lazy) {
-      this.#scheduled = 'now';
-      dirty.push(this);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flushDirty);
-      }
-    } else if (this.#scheduled === 0) {
-      this.#scheduled = 'lazy';
-      lazyDirty.push(this);
-      lazyTimer ??= setTimeout(flushLazy, lazyFlushMs());
+    if (this.#dirty) return;
+    this.#dirty = true;
+    dirty.push(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushDirty);
     }
   }
 
-  /** Writes the queued lines with one `write()`. Called by the flush schedulers. */
+  #sendNotice(line: string): void {
+    const seq = noticeSeq(line, this.#lazyLast);
+    const size = noticeAt(seq).length;
+    if (this.queuedBytes + size > this.maxQueuedBytes) {
+      this.close('slow');
+      return;
+    }
+    if (this.#lazyFrom < 0) {
+      this.#lazyFrom = seq;
+      lazyDirty.push(this);
+    } else if (seq > this.#lazyLast + 1) {
+      const skips = (this.#lazySkips ??= []);
+      for (let s = this.#lazyLast + 1; s < seq; s++) skips.push(s);
+    }
+    this.#lazyLast = seq;
+    this.#lazyBytes += size;
+  }
+
+  /** Moves the pending notices into the queue, in order. */
+  #takeNotices(): void {
+    const skips = this.#lazySkips;
+    let k = 0;
+    for (let s = this.#lazyFrom; s <= this.#lazyLast; s++) {
+      if (skips !== undefined && skips[k] === s) {
+        k++;
+        continue;
+      }
+      this.#queue.push(noticeAt(s));
+    }
+    this.#queuedBytes += this.#lazyBytes;
+    this.#clearNotices();
+  }
+
+  #clearNotices(): void {
+    this.#lazyFrom = -1;
+    this.#lazyLast = -1;
+    this.#lazySkips = undefined;
+    this.#lazyBytes = 0;
+  }
+
+  /** Writes the queued lines with one `write()`. Called by the flush scheduler. */
   flush(): void {
-    this.#scheduled = 0;
+    this.#dirty = false;
+    if (this.#lazyFrom >= 0) this.#takeNotices();
     const queue = this.#queue;
     if (queue.length === 0 || this.socket.destroyed) return;
     const data = queue.length === 1 ? (queue[0] as Buffer) : concatShared(queue, this.#queuedBytes);
     queue.length = 0;
     this.#queuedBytes = 0;
     this.socket.write(data);
+  }
+
+  /**
+   * The notice window is being written. A peer that was sent every notice of it and has nothing
+   * else queued gets `all`, one buffer shared by all such peers; others get their own selection.
+   */
+  flushNotices(all: () => Buffer): void {
+    if (this.#lazyFrom < 0 || this.#closed || this.socket.destroyed) return;
+    if (this.#lazyFrom === windowBase && this.#lazyLast === windowBase + windowNotices.length - 1 && this.#lazySkips === undefined && this.#queue.length === 0) {
+      this.#clearNotices();
+      this.socket.write(all());
+      return;
+    }
+    this.flush();
   }
 
   close(reason: LeaveReason): void {
@@ -100,6 +163,7 @@ export class StreamPeer implements Peer {
       // Nothing more can be delivered (or it is what we are protecting against): drop the queue.
       this.#queue = [];
       this.#queuedBytes = 0;
+      this.#clearNotices();
       this.socket.destroy();
       return;
     }
@@ -118,6 +182,7 @@ export class StreamPeer implements Peer {
     this.#closed = true;
     this.#queue = [];
     this.#queuedBytes = 0;
+    this.#clearNotices();
   }
 }
 
@@ -149,15 +214,45 @@ export function lazyFlushMs(users = livePeers): number {
   return Math.min(500, Math.max(20, Math.round(users / 20)));
 }
 
+// --- the notice window: room notices shared by every peer, written together ---
+
+/** The window's notices, encoded once; seq `windowBase + i` is `windowNotices[i]`. */
+let windowNotices: Buffer[] = [];
+let windowBase = 0;
+let lastNoticeLine: string | undefined;
+let lastNoticeSeq = -1;
 let lazyDirty: StreamPeer[] = [];
 let lazyTimer: NodeJS.Timeout | undefined;
+
+/**
+ * The seq of the notice `line` for a peer whose last notice was `peerLast`. A broadcast hands
+ * the same string to every receiver in a row, so it is one entry; the same text sent again to a
+ * peer that already has it is a new broadcast, and a new entry.
+ */
+function noticeSeq(line: string, peerLast: number): number {
+  if (line === lastNoticeLine && lastNoticeSeq >= windowBase && peerLast !== lastNoticeSeq) return lastNoticeSeq;
+  windowNotices.push(Buffer.from(`${line}\n`, 'utf8'));
+  lastNoticeLine = line;
+  lastNoticeSeq = windowBase + windowNotices.length - 1;
+  lazyTimer ??= setTimeout(flushLazy, lazyFlushMs());
+  return lastNoticeSeq;
+}
+
+function noticeAt(seq: number): Buffer {
+  return windowNotices[seq - windowBase] as Buffer;
+}
 
 function flushLazy(): void {
   const peers = lazyDirty;
   lazyDirty = [];
   lazyTimer = undefined;
-  // A peer flushed this turn in the meantime has an empty queue: flush() is then a no-op.
-  for (const peer of peers) peer.flush();
+  let all: Buffer | undefined;
+  const allNotices = (): Buffer => (all ??= Buffer.concat(windowNotices));
+  for (const peer of peers) peer.flushNotices(allNotices);
+  // Every peer holding notices of this window was in `peers` (a peer joins the list with its
+  // first notice), so the window can start afresh.
+  windowBase += windowNotices.length;
+  windowNotices = [];
 }
 
 // --- one concatenation for all the peers that are sent the same lines ---

@@ -90,3 +90,33 @@ test('stream-peer - the id names the transport and the IPv4 address without its 
   assert.equal(peer().p.id, 'tcp 127.0.0.1:40000');
 });
 
+
+test('stream-peer - notices skip the peer they are about, keep order with chat lines, and are shared when alike', async () => {
+  const [a, b, c] = [peer(), peer(), peer()];
+  const all = [a, b, c];
+  const broadcast = (line: string, except?: StreamPeer, lazy = true): void => {
+    for (const x of all) if (x.p !== except) x.p.send(line, lazy);
+  };
+  broadcast('*** uno ***', c.p); // c is not told of itself
+  broadcast('*** dos ***');
+  broadcast('b: hola', b.p, false); // a chat line takes a's and c's pending notices with it
+  broadcast('*** tres ***', a.p);
+  broadcast('*** cuatro ***');
+  await within(
+    Promise.all(all.map((x) => (x.s.text().includes('cuatro') ? Promise.resolve() : once(x.s, 'write')))),
+    2000,
+    'the notice window to be written',
+  );
+  // b's notices waited for the window; a and c had theirs taken by the chat line.
+  assert.equal(a.s.text(), '*** uno ***\n*** dos ***\nb: hola\n*** cuatro ***\n');
+  assert.equal(b.s.text(), '*** uno ***\n*** dos ***\n*** tres ***\n*** cuatro ***\n');
+  assert.equal(c.s.text(), '*** dos ***\nb: hola\n*** tres ***\n*** cuatro ***\n');
+});
+
+test('stream-peer - peers that were sent the whole notice window share one buffer', async () => {
+  const [a, b] = [peer(), peer()];
+  for (const line of ['*** x ***', '*** y ***']) for (const x of [a, b]) x.p.send(line, true);
+  await within(Promise.all([once(a.s, 'write'), once(b.s, 'write')]), 2000, 'the notice window');
+  assert.equal(a.s.writes[0], b.s.writes[0]);
+  assert.equal(a.s.text(), '*** x ***\n*** y ***\n');
+});
