@@ -3,17 +3,18 @@
 #   openssl    makes the throw-away TLS certificate of the TLS tests
 #   iproute2   `ss` (keep-alive check) and `ip netns` (kernel mode of `charla compare`)
 #   nftables   packet loss inside the lab's own network namespaces
-#   chromium   renders the `charla compare --report` page in the browser test
+#   chromium   renders the `charla compare --report` page in the browser test (with a font)
 #   tmux       drives the interactive client in a real terminal
-#   tshark     the packet view of `charla compare --capture`
+#   tcpdump    the packet capture of `charla compare --capture`
 # Run as root (sudo bash scripts/install-test-deps.sh). Tests skip with a message without them.
 set -euo pipefail
-want=(openssl:openssl ss:iproute2 ip:iproute2 nft:nftables chromium:chromium tmux:tmux tshark:tshark python3:python3)
+want=(openssl:openssl ss:iproute2 ip:iproute2 nft:nftables chromium:chromium tmux:tmux tcpdump:tcpdump python3:python3)
 missing=()
 for pair in "${want[@]}"; do
   cmd=${pair%%:*} pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
 done
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-test-deps: everything is already installed"
   exit 0
@@ -22,6 +23,4 @@ mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 echo "install-test-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# tshark asks whether non-root users may capture; the default answer (no) is fine here.
-echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
 apt-get install -y -qq --no-install-recommends "${missing[@]}"

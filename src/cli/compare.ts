@@ -1,0 +1,189 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CharlaError } from '../util/errors.js';
+import { type Impairment, validateImpairment } from '../lab/impairment.js';
+import { cleanupLeftovers, kernelModeProblem } from '../lab/netns.js';
+import { COMPARE_DEFAULTS, COMPARE_LIMITS, type CompareOptions, type ModeRequest } from '../lab/options.js';
+import { MIN_PAYLOAD_BYTES } from '../lab/payload.js';
+import { ProgressBar } from '../lab/progress.js';
+import { writeReport } from '../lab/report.js';
+import { runCompare } from '../lab/run.js';
+import { formatTable } from '../lab/table.js';
+import { badArgs, parseCount, parseNumber, parsePort } from './args.js';
+
+const D = COMPARE_DEFAULTS;
+
+const HELP = `Usage: charla compare [options]
+
+Sends the same numbered, timestamped messages over TCP and over UDP, from one sender to R
+receivers each, and shows side by side what arrived, what was lost, duplicated or late, and
+how long it took. By default it starts its own servers on loopback; see docs/lab.md.
+
+What to send:
+  --messages K        messages per sender (default ${D.messages})
+  --receivers R       receivers per protocol (default ${D.receivers})
+  --size BYTES        bytes per message, ${MIN_PAYLOAD_BYTES} to ${COMPARE_LIMITS.sizeBytes[1]} (default ${D.sizeBytes})
+  --rate N            messages a second per sender (default ${D.ratePerSec}, what a normal server accepts)
+
+Network impairment (server -> clients):
+  --loss PCT          lose this share of packets
+  --delay MS          delay every packet
+  --jitter MS         vary the delay by up to ± this much (needs --delay)
+  --duplicate PCT     send this share of packets twice
+  --reorder PCT       send this share without the delay, so they overtake (needs --delay)
+  --kernel            real kernel impairment in network namespaces (root; tc netem, or nftables)
+  --relay             user-space relay (no root; TCP gets delay and jitter only)
+                      (default: --kernel when root and impaired, else --relay)
+  --seed N            seed of the relay's random choices (default ${D.seed})
+
+Which server:
+  --host ADDR         measure a running charla server instead of the lab's own
+  --tcp-port PORT     its TCP port (default 5000)
+  --udp-port PORT     its UDP port (default 5001)
+
+Output:
+  --json              print one JSON object (documented in docs/lab.md) instead of the table
+  --capture           record the run's packets (tcpdump or tshark) and summarise them
+  --report DIR        write DIR/index.html (charts) and DIR/result.json
+  --cleanup           remove network namespaces left by a crashed kernel-mode run, and exit
+`;
+
+/** `charla compare`: runs the TCP-vs-UDP lab and prints the table, or JSON. */
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        messages: { type: 'string' },
+        receivers: { type: 'string' },
+        size: { type: 'string' },
+        rate: { type: 'string' },
+        loss: { type: 'string' },
+        delay: { type: 'string' },
+        jitter: { type: 'string' },
+        duplicate: { type: 'string' },
+        reorder: { type: 'string' },
+        kernel: { type: 'boolean' },
+        relay: { type: 'boolean' },
+        seed: { type: 'string' },
+        host: { type: 'string' },
+        'tcp-port': { type: 'string' },
+        'udp-port': { type: 'string' },
+        json: { type: 'boolean' },
+        capture: { type: 'boolean' },
+        report: { type: 'string' },
+        cleanup: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    badArgs('compare', err);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.cleanup) return cleanup();
+  const opts = toOptions(values);
+  if (opts.reportDir !== undefined) await mkdir(opts.reportDir, { recursive: true });
+
+  const controller = new AbortController();
+  const interrupt = (): void => {
+    // A second Ctrl+C means "now": the exit hook still removes kernel mode's namespaces.
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort(new CharlaError('ERR_UNAVAILABLE', 'interrupted'));
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, interrupt);
+  const bar = process.stderr.isTTY ? new ProgressBar(process.stderr, opts.messages) : undefined;
+  try {
+    const { result, analyses } = await runCompare(opts, {
+      signal: controller.signal,
+      onProgress: (p) => bar?.update(p),
+      onNote: (line) => {
+        bar?.clear();
+        if (!values.json) console.error(`charla compare: ${line}`);
+      },
+    });
+    bar?.clear();
+    if (values.json) console.log(JSON.stringify(result, null, 2));
+    else console.log(formatTable(result));
+    if (opts.reportDir !== undefined) {
+      const page = await writeReport(opts.reportDir, result, analyses);
+      console.error(`charla compare: report written to ${page}`);
+    }
+    return 0;
+  } catch (err) {
+    bar?.clear();
+    if (controller.signal.aborted) {
+      console.error('charla compare: interrupted; everything the run had set up was removed');
+      return 130;
+    }
+    throw err;
+  } finally {
+    for (const s of signals) process.off(s, interrupt);
+  }
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** Flags -> options, each checked with a message that names the flag. */
+export function toOptions(values: Values): CompareOptions {
+  const str = (k: string): string | undefined => values[k] as string | undefined;
+  if (values.kernel && values.relay) throw new CharlaError('ERR_BAD_OPTION', 'choose one of --kernel and --relay');
+  const mode: ModeRequest = values.kernel ? 'kernel' : values.relay ? 'relay' : 'auto';
+  const impairment: Impairment = validateImpairment({
+    lossPct: parseNumber(str('loss'), '--loss', 0, 0, 100),
+    delayMs: parseNumber(str('delay'), '--delay', 0, 0, 60_000),
+    jitterMs: parseNumber(str('jitter'), '--jitter', 0, 0, 60_000),
+    duplicatePct: parseNumber(str('duplicate'), '--duplicate', 0, 0, 100),
+    reorderPct: parseNumber(str('reorder'), '--reorder', 0, 0, 100),
+  });
+  const L = COMPARE_LIMITS;
+  const messages = wholeIn(str('messages'), '--messages', D.messages, L.messages);
+  const ratePerSec = parseNumber(str('rate'), '--rate', D.ratePerSec, L.ratePerSec[0], L.ratePerSec[1]);
+  if (((messages - 1) / ratePerSec) * 1000 > L.maxSendingMs) {
+    throw new CharlaError('ERR_BAD_OPTION', `--messages ${messages} at --rate ${ratePerSec} would take over an hour: send fewer or faster`);
+  }
+  const wantsTarget = str('host') !== undefined || str('tcp-port') !== undefined || str('udp-port') !== undefined;
+  const reportDir = str('report') === undefined ? undefined : resolve(str('report') as string);
+  return {
+    ...D,
+    target: wantsTarget
+      ? { host: str('host') ?? '127.0.0.1', tcpPort: parsePort(str('tcp-port'), '--tcp-port', 5000), udpPort: parsePort(str('udp-port'), '--udp-port', 5001) }
+      : undefined,
+    messages,
+    receivers: wholeIn(str('receivers'), '--receivers', D.receivers, L.receivers),
+    sizeBytes: wholeIn(str('size'), '--size', D.sizeBytes, [MIN_PAYLOAD_BYTES, L.sizeBytes[1]]),
+    ratePerSec,
+    impairment,
+    mode,
+    seed: parseCount(str('seed'), '--seed', D.seed),
+    captureFile: values.capture ? captureFileName(reportDir) : undefined,
+    reportDir,
+  };
+}
+
+function wholeIn(value: string | undefined, flag: string, fallback: number, [min, max]: readonly [number, number]): number {
+  const n = parseCount(value, flag, fallback, min);
+  if (n > max) throw new CharlaError('ERR_BAD_OPTION', `${flag} must be a whole number from ${min} to ${max}, not "${value}"`);
+  return n;
+}
+
+function captureFileName(reportDir: string | undefined): string {
+  if (reportDir !== undefined) return resolve(reportDir, 'capture.pcap');
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return resolve(`charla-compare-${stamp}.pcap`);
+}
+
+function cleanup(): number {
+  const problem = kernelModeProblem();
+  if (problem !== undefined) throw new CharlaError('ERR_UNAVAILABLE', problem.replace('kernel mode needs', '--cleanup needs'));
+  const removed = cleanupLeftovers();
+  console.log(removed.length === 0 ? 'charla compare: nothing to clean up' : `charla compare: removed ${removed.join(', ')}`);
+  return 0;
+}
