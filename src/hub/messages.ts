@@ -183,6 +183,10 @@ const CATALOGUE = {
   client_error_host: { es: 'no se encuentra ese host', en: 'host not found' },
   client_error_timeout: { es: 'no responde', en: 'no response' },
   client_error_unreachable: { es: 'red o host inalcanzable', en: 'network or host unreachable' },
+  client_not_tls: {
+    es: 'No se pudo establecer TLS con {target}: ese puerto no habla TLS. Si el servidor no usa --tls-cert, conéctate sin --tls.',
+    en: 'Could not set up TLS with {target}: that port does not speak TLS. If the server has no --tls-cert, connect without --tls.',
+  },
 } as const satisfies Record<string, Entry>;
 
 /** A key of the message catalogue. */
