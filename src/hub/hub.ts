@@ -58,6 +58,9 @@ const NAME_ERRORS: Record<NameProblem, 'name_empty' | 'name_too_long' | 'name_in
   reserved: 'name_reserved',
 };
 
+/** The password line, `/pass SECRET` (also `/contraseña`, `/clave`). */
+const PASS_LINE = /^\/(?:pass|contrase(?:ñ|n)a|clave)\s+(.*)$/i;
+
 /** Users shown by name in the welcome line; past this it shows a count. */
 const WELCOME_LIST_MAX = 20;
 
@@ -174,6 +177,9 @@ export class Hub {
       this.#authenticate(session, line.trim());
       return;
     }
+    // A client set up with a password (or a leftover CHARLA_PASSWORD) talking to a server
+    // without one: its /pass line is not a name attempt, and needs no answer.
+    if (PASS_LINE.test(line.trim())) return;
     const { maxUsers } = this.options;
     if (maxUsers > 0 && this.#joined.size >= maxUsers) {
       // Checked again here: several connections may have been let in before any named itself.
@@ -195,7 +201,7 @@ export class Hub {
   }
 
   #authenticate(session: Session, line: string): void {
-    const m = /^\/(?:pass|contrase(?:ñ|n)a|clave)\s+(.*)$/i.exec(line);
+    const m = PASS_LINE.exec(line);
     if (m === null) {
       session.peer.send(this.t('password_required'));
       return;

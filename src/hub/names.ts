@@ -18,7 +18,12 @@ const HAS_INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
 
 /** Names nobody may take: they would pass for the server speaking. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set(
-  ['servidor', 'server', 'charla', 'sistema', 'system', 'admin', 'root', 'todos', 'all', 'nadie', 'nobody'].map(foldName),
+  [
+    'servidor', 'server', 'charla', 'sistema', 'system', 'admin', 'root', 'todos', 'all', 'nadie', 'nobody',
+    // A user with one of these names would make "name: text" read as a server reply
+    // ("Usuarios: ana, eve", "Error: ...").
+    'usuarios', 'users', 'error',
+  ].map(foldName),
 );
 
 

@@ -249,7 +249,11 @@ class UdpTransportImpl implements UdpTransport {
     for (const peer of this.peers.values()) {
       const named = this.#hub.session(peer)?.name !== undefined;
       const limit = named ? this.#opts.silenceMs : this.#opts.registrationTimeoutMs;
-      if (limit > 0 && nowMs - peer.lastHeardMs > limit) peer.close('timeout');
+      if (limit > 0 && nowMs - peer.lastHeardMs > limit) {
+        // Told, so that a client that was only asleep knows its next datagram starts afresh.
+        if (named) peer.send(this.#hub.t('idle_timeout', { seconds: Math.round(limit / 1000) }));
+        peer.close('timeout');
+      }
     }
   }
 

@@ -86,3 +86,16 @@ test('limits - with an idle timeout a silent user is disconnected and the room i
   assert.ok(ana.lines.includes('Error: desconectado por inactividad (0 s).'));
   await ana.closedByServer();
 });
+
+test('limits - a UDP user dropped for silence is told so, and the room hears why', async (t) => {
+  let fakeNow = 1_000_000;
+  const { tcpPort, udpPort } = await startTestServer(t, { now: () => fakeNow, udpOptions: { silenceMs: 60_000, sweepIntervalMs: 10 } });
+  const bob = await joinAs(t, tcpPort, 'bob');
+  const carla = await udpClient(t, udpPort);
+  carla.send('carla');
+  await carla.next();
+  await bob.waitFor('*** carla se ha unido al chat ***');
+  fakeNow += 61_000; // a minute of silence, on the server's clock
+  assert.equal(await carla.next(), 'Error: desconectado por inactividad (60 s).');
+  assert.equal(await bob.waitFor(/carla ha salido/), '*** carla ha salido del chat (sin actividad) ***');
+});

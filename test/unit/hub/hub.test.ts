@@ -209,3 +209,12 @@ test('hub - maxUsers holds when several connections give their names after conne
   assert.equal(room.hub.userCount, 1);
   assert.match(b.lines[0] as string, /^Error: /);
 });
+
+test('hub - /pass before the name on a server without a password is accepted silently, not taken as a name', () => {
+  const room = fakeRoom();
+  const ana = room.connect();
+  room.hub.input(ana, '/pass secreto');
+  assert.deepEqual(ana.lines, []);
+  room.hub.input(ana, 'ana');
+  assert.match(ana.lines[0] ?? '', /^\*\*\* Bienvenido\/a a charla, ana\./);
+});

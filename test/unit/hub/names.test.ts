@@ -33,7 +33,8 @@ test('names - whitespace, control characters and punctuation that would fake a l
 });
 
 test('names - names that would pass for the server are reserved, in any case or width', () => {
-  for (const name of ['servidor', 'Server', 'ADMIN', 'charla', 'ｓｅｒｖｅｒ', 'Ｓｅｒｖｉｄｏｒ']) {
+  // "Usuarios", "Users" and "Error" would make "name: text" read as a server reply.
+  for (const name of ['servidor', 'Server', 'ADMIN', 'charla', 'ｓｅｒｖｅｒ', 'Ｓｅｒｖｉｄｏｒ', 'Usuarios', 'USERS', 'Error']) {
     assert.equal(checkName(normalizeName(name), 24), 'reserved', name);
   }
   for (const name of RESERVED_NAMES) assert.equal(checkName(name, 24), 'reserved', name);
