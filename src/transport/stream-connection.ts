@@ -95,7 +95,11 @@ export class StreamConnection {
     this.backlog = undefined;
     this.peers.delete(this.peer);
     this.peer.markClosed();
-    const reason = this.peer.closeReason ?? (this.error !== undefined ? 'connection_lost' : 'disconnected');
+    // A connection that ended with an error was lost, even if we had already taken its end for
+    // a clean close: libuv reports data followed by a reset as the data and a plain end, and the
+    // reset only shows when our own FIN fails.
+    const closed = this.peer.closeReason;
+    const reason = this.error !== undefined && (closed === undefined || closed === 'disconnected') ? 'connection_lost' : (closed ?? 'disconnected');
     this.hub.leave(this.peer, reason);
   }
 

@@ -16,7 +16,10 @@ import { LineDecoder } from '../protocol/line-decoder.js';
  * overtaken by another line: a chat line sent while notices are pending takes them with it.
  * The queue and the socket's own buffer together are bounded by `maxQueuedBytes`: a peer that
  * stops reading is closed as a slow consumer instead of growing the server's memory or holding
- * up anyone else.
+ * up anyone else. A peer whose socket has taken everything written so far is keeping up: for it
+ * one event-loop turn's batch may grow to `BURST_FACTOR` times the bound before it is cut, so a
+ * burst addressed to a fast reader (many users writing to it in the same turn) is not mistaken
+ * for slowness.
  */
 export class StreamPeer implements Peer {
   readonly transport: TransportKind;
@@ -72,7 +75,7 @@ export class StreamPeer implements Peer {
       return;
     }
     const data = encodeLine(line);
-    if (this.queuedBytes + data.length > this.maxQueuedBytes) {
+    if (this.#overBound(data.length)) {
       this.close('slow');
       return;
     }
@@ -88,10 +91,18 @@ export class StreamPeer implements Peer {
     }
   }
 
+  /** Would `bytes` more take this peer past its bound (see the class comment)? */
+  #overBound(bytes: number): boolean {
+    const pending = this.#queuedBytes + this.#lazyBytes + bytes;
+    const unsent = this.socket.writableLength;
+    if (pending + unsent <= this.maxQueuedBytes) return false;
+    return unsent > 0 || pending > this.maxQueuedBytes * BURST_FACTOR;
+  }
+
   #sendNotice(line: string): void {
     const seq = noticeSeq(line, this.#lazyLast);
     const size = noticeAt(seq).length;
-    if (this.queuedBytes + size > this.maxQueuedBytes) {
+    if (this.#overBound(size)) {
       this.close('slow');
       return;
     }
@@ -185,6 +196,9 @@ export class StreamPeer implements Peer {
     this.#clearNotices();
   }
 }
+
+/** How far past its bound one turn's batch may go for a peer that is keeping up. */
+const BURST_FACTOR = 8;
 
 /** How long a closed peer may take to read its last lines before the socket is destroyed. */
 const END_GRACE_MS = 5000;

@@ -69,8 +69,9 @@ test('stream-peer - peers sent the same lines share one buffer', async () => {
   assert.equal(a.s.text(), 'x: 1\nx: 2\n');
 });
 
-test('stream-peer - past its byte bound a peer is closed as slow and its queue dropped', async () => {
+test('stream-peer - past its byte bound a peer whose socket is backed up is closed as slow and its queue dropped', async () => {
   const { p, s } = peer(100);
+  s.writableLength = 10; // the kernel stopped taking what was written
   p.send('a'.repeat(60));
   p.send('b'.repeat(60));
   assert.equal(p.closed, true);
@@ -78,6 +79,17 @@ test('stream-peer - past its byte bound a peer is closed as slow and its queue d
   assert.equal(s.destroyed, true);
   await nextTurn();
   assert.equal(s.writes.length, 0, 'nothing of the queue is written after the cut');
+});
+
+test('stream-peer - a peer keeping up may take one burst of up to 8 times its bound in a turn, not more', async () => {
+  const { p, s } = peer(100);
+  for (let i = 0; i < 7; i++) p.send('c'.repeat(99)); // 700 bytes in one turn, socket drained
+  assert.equal(p.closed, false, 'a burst is not slowness');
+  await nextTurn();
+  assert.equal(s.writes.length, 1);
+  const q = peer(100);
+  for (let i = 0; i < 9 && !q.p.closed; i++) q.p.send('d'.repeat(99)); // 900 > 8 x 100
+  assert.equal(q.p.closeReason, 'slow');
 });
 
 test('stream-peer - the lazy window grows with the room, from 20 ms to half a second', () => {
