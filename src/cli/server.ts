@@ -9,6 +9,7 @@ import { CharlaError } from '../util/errors.js';
 import { formatHostPort } from '../transport/stream-peer.js';
 import { TCP_DEFAULTS } from '../transport/tcp.js';
 import { UDP_DEFAULTS } from '../transport/udp.js';
+import { warmUp } from '../transport/warm-up.js';
 import { HUB_DEFAULTS, noLog } from '../hub/hub.js';
 import { badArgs, parseCount, parseLangFlag, parseNumber, parsePort, parseSeconds } from './args.js';
 
@@ -23,6 +24,7 @@ Runs a chat server: one room for TCP and UDP users. Stop it with Ctrl+C.
   --lang es|en             language of what the server says (default es)
   --quiet                  do not log connections and departures
   --bench                  load-test mode on a trusted machine: no rate, user or per-address limits
+  --no-warmup              open without first running the hot path for a moment (see README, Performance)
 
 Access:
   --password PW            users must send "/pass PW" before their name (better: set the
@@ -63,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
         lang: { type: 'string' },
         quiet: { type: 'boolean' },
         bench: { type: 'boolean' },
+        'no-warmup': { type: 'boolean' },
         password: { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
@@ -134,6 +137,9 @@ export async function run(argv: string[]): Promise<number> {
       silenceMs: parseSeconds(values['udp-timeout'], '--udp-timeout', UDP_DEFAULTS.silenceMs),
     },
   });
+  // Compile the hot path before announcing the server (the ports are already bound, so errors
+  // came first): the first users then get optimised code. About a quarter of a second.
+  if (!values['no-warmup']) await warmUp();
   if (values.bench) console.log(t('log_bench_mode'));
   printBanner(server, host, t);
   await untilSignal();

@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import type { Hub } from '../hub/hub.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from '../hub/rate-limit.js';
 import { type Clock, monotonic } from '../util/clock.js';
+import { closed } from '../util/closed.js';
 import { StreamConnection } from './stream-connection.js';
 import type { StreamPeer } from './stream-peer.js';
 
@@ -116,11 +117,11 @@ export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Pr
       // Users close once their goodbye is flushed; the rest (a TLS handshake in progress, a
       // client that never reads) are destroyed when the grace period ends.
       const sockets = [...handshaking, ...[...peers].map((p) => p.socket)];
-      const closed = sockets.map((s) => (s.closed ? Promise.resolve() : once(s, 'close').then(() => {})));
+      const done = sockets.map(closed);
       const timer = setTimeout(() => {
         for (const s of sockets) s.destroy();
       }, graceMs);
-      await Promise.all(closed);
+      await Promise.all(done);
       clearTimeout(timer);
     },
   };
