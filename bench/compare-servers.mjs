@@ -6,7 +6,7 @@
 //   npx tsc -p . && node bench/compare-servers.mjs [options]
 //
 //   --reps N            repetitions per server and workload (default 3)
-//   --workloads LIST    a,b,c,d (default); also c20k: 20,000 idle users
+//   --workloads LIST    a,b,c,d (default); also c20k: 19,900 idle users (what ulimit -n 20000 allows)
 //   --servers LIST      relay,charla,ngircd,seed (default: all that are available)
 //   --charla-dir DIR    the charla build to measure (default: this repository; needs dist/)
 //   --ref DIR           the reference tools (default ../shared/bench next to this repository)
@@ -30,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cliNodeFlags } from '../dist/src/bench/server-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
@@ -66,7 +67,9 @@ const WORKLOADS = {
   // Idle tests get 600 s to register everyone (the generators' default is 60 s): ngIRCd and the
   // seed take minutes for 5,000 (every JOIN goes to every member), and their RSS is the point.
   c: ['--clients', '5000', '--msgs', '0', '--hold-s', '2', '--connect-timeout-s', '600'],
-  c20k: ['--clients', '20000', '--msgs', '0', '--hold-s', '2', '--connect-timeout-s', '600'],
+  // "20,000": 19,900 users, so that the server (a few descriptors of its own) and loadgen (N + 64)
+  // both fit `ulimit -n 20000`, the usual hard limit in containers.
+  c20k: ['--clients', '19900', '--msgs', '0', '--hold-s', '2', '--connect-timeout-s', '600'],
   d: ['--clients', '50', '--msgs', '100', '--size', '64', '--rate', '20'],
 };
 const workloads = args.workloads.split(',').filter(Boolean);
@@ -228,7 +231,8 @@ function drain(proc) {
 async function startServer(name, dir) {
   const cpu = args['server-cpu'];
   if (name === 'charla') {
-    const argv = [charlaMain, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', '--quiet', ...(charlaHasBench ? ['--bench'] : [])];
+    // As the installed `charla` command runs it: with the Node flags of its shebang.
+    const argv = [...cliNodeFlags(charlaMain), charlaMain, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', '--quiet', ...(charlaHasBench ? ['--bench'] : [])];
     const proc = pinned(cpu, process.execPath, argv);
     const m = await waitForOutput(proc, proc.child.stdout, /TCP\b.*:(\d+)\s*\n/, 15_000, 'charla');
     drain(proc);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * A charla server of the generator's own, in a child process: an in-process server would share
  * the generator's event loop and CPU, which is not a fair measure. The child is started with
@@ -7,6 +8,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CharlaError } from '../util/errors.js';
+
+/**
+ * The Node flags of the `charla` command, read from its shebang (`#!/usr/bin/env -S node FLAGS`),
+ * so a server started as `node main.js` runs as the installed `charla` does.
+ */
+export function cliNodeFlags(main: string = CLI_MAIN): string[] {
+  const first = readFileSync(main, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\S*env\s+-S\s+node\s+(.*)$/.exec(first);
+  return m?.[1] ? m[1].trim().split(/\s+/) : [];
+}
 
 /** The compiled CLI next to this module (dist/src/cli/main.js). */
 export const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -65,7 +76,7 @@ class StartFailure extends Error {
 }
 
 async function startOnce(opts: SpawnOptions, args: string[]): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, [...opts.nodeArgs, CLI_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...cliNodeFlags(), ...opts.nodeArgs, CLI_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (s: string) => {

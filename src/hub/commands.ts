@@ -10,7 +10,7 @@ type Handler<K extends Command['kind']> = (hub: Hub, session: Session, command: 
 
 const HANDLERS: { [K in Command['kind']]: Handler<K> } = {
   message(hub, session, { text }) {
-    hub.broadcast(`${session.name}: ${text}`, session.peer); // seed: "name: msg", not echoed
+    hub.relay(session, text); // "//text" comes here; plain lines go straight to relay()
   },
 
   list(hub, session) {

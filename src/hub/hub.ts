@@ -58,6 +58,9 @@ const NAME_ERRORS: Record<NameProblem, 'name_empty' | 'name_too_long' | 'name_in
   reserved: 'name_reserved',
 };
 
+const NOT_BLANK = /\S/;
+const SLASH = 0x2f;
+
 /** The password line, `/pass SECRET` (also `/contraseña`, `/clave`). */
 const PASS_LINE = /^\/(?:pass|contrase(?:ñ|n)a|clave)\s+(.*)$/i;
 
@@ -152,8 +155,17 @@ export class Hub {
       this.#register(session, line);
       return;
     }
-    if (line.trim() === '') return; // an empty line is nothing to relay (the seed sent "name: ")
+    if (!NOT_BLANK.test(line)) return; // an empty line is nothing to relay (the seed sent "name: ")
+    if (line.charCodeAt(0) !== SLASH) {
+      this.relay(session, line); // the common case, without building a Command for it
+      return;
+    }
     runCommand(this, session, parseCommand(line));
+  }
+
+  /** A chat message from `session` to everyone else. */
+  relay(session: Session, text: string): void {
+    this.broadcast(`${session.name}: ${text}`, session.peer); // seed: "name: msg", not echoed
   }
 
   /**
