@@ -1,72 +1,20 @@
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import test, { type TestContext } from 'node:test';
 import { text } from '../../src/hub/messages.js';
 import { joinAs } from '../helpers/line-client.js';
-import { CLI, spawnServer } from '../helpers/spawn-server.js';
+import { spawnServer } from '../helpers/spawn-server.js';
 import { within } from '../helpers/within.js';
+import { spawnCharla } from '../helpers/charla-process.js';
 
 /** `charla` end to end: the real CLI as child processes, talking to each other over 127.0.0.1. */
 
 const es = (key: Parameters<typeof text>[1], params?: Parameters<typeof text>[2]): string => text('es', key, params);
 
-/** A `charla` child with stdin on a pipe; stdout as lines; killed by pid after the test. */
-class Charla {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly lines: string[] = [];
-  stderr = '';
-  #rest = '';
-  #waiters: Array<() => void> = [];
-  readonly exited: Promise<number | null>;
-
-  constructor(t: TestContext, args: string[]) {
-    const env = { ...process.env };
-    delete env['CHARLA_PASSWORD'];
-    this.child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
-    const { child } = this;
-    t.after(() => {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-    });
-    this.exited = once(child, 'exit').then(([code]) => code as number | null);
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      const parts = (this.#rest + chunk).split('\n');
-      this.#rest = parts.pop() ?? '';
-      this.lines.push(...parts);
-      for (const w of this.#waiters.splice(0)) w();
-    });
-    child.stderr.on('data', (chunk: string) => (this.stderr += chunk));
-    child.stdin.on('error', () => {});
-  }
-
-  send(line: string): void {
-    this.child.stdin.write(`${line}\n`);
-  }
-
-  async line(match: string | RegExp, ms = 5000): Promise<string> {
-    const ok = (l: string): boolean => (typeof match === 'string' ? l === match : match.test(l));
-    const found = new Promise<string>((resolve) => {
-      const check = (): void => {
-        const line = this.lines.find(ok);
-        if (line !== undefined) resolve(line);
-        else this.#waiters.push(check);
-      };
-      check();
-    });
-    return within(found, ms, `a stdout line matching ${String(match)} (so far: ${JSON.stringify(this.lines.slice(-5))}, stderr: ${JSON.stringify(this.stderr)})`);
-  }
-
-  exit(ms = 5000): Promise<number | null> {
-    return within(this.exited, ms, `charla ${this.child.spawnargs.slice(2).join(' ')} to exit (stderr: ${JSON.stringify(this.stderr)})`);
-  }
-}
-
 /** Runs `charla ...args` to its end with no input; its exit code and output. */
 async function runCharla(t: TestContext, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const c = new Charla(t, args);
+  const c = spawnCharla(t, args);
   c.child.stdin.end();
   const code = await c.exit();
   return { code, stdout: c.lines.join('\n'), stderr: c.stderr };
@@ -83,9 +31,9 @@ test('cli - a TCP client and a UDP client chat through `charla server`, which st
   const server = await spawnServer(t);
   const carol = await joinAs(t, server.tcpPort, 'carol'); // a raw client, to hear the shutdown notice
 
-  const ana = new Charla(t, ['client', '--port', String(server.tcpPort), '--name', 'ana']);
+  const ana = spawnCharla(t, ['client', '--port', String(server.tcpPort), '--name', 'ana']);
   await ana.line(/^\*\*\* Bienvenido\/a a charla, ana\./);
-  const bob = new Charla(t, ['client', '--udp', '--port', String(server.udpPort), '--name', 'bob']);
+  const bob = spawnCharla(t, ['client', '--udp', '--port', String(server.udpPort), '--name', 'bob']);
   await bob.line(/^\*\*\* Bienvenido\/a a charla, bob\. Conectados: carol, ana, bob\./);
   await ana.line(es('user_joined', { name: 'bob' }));
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -8,10 +7,10 @@ import { text } from '../../src/hub/messages.js';
 import { joinAs } from '../helpers/line-client.js';
 import { PYTHON, spawnSeed } from '../helpers/seed-process.js';
 import { selfSigned } from '../helpers/self-signed.js';
-import { CLI } from '../helpers/spawn-server.js';
 import { startTestServer } from '../helpers/start-server.js';
 import { udpJoinAs } from '../helpers/udp-client.js';
 import { within } from '../helpers/within.js';
+import { type CharlaProcess, spawnCharla } from '../helpers/charla-process.js';
 
 /**
  * `charla client` in pipe mode (stdin and stdout are pipes here), run as a child process against
@@ -21,75 +20,9 @@ import { within } from '../helpers/within.js';
 const es = (key: Parameters<typeof text>[1], params?: Parameters<typeof text>[2]): string => text('es', key, params);
 const WELCOME = /^\*\*\* Bienvenido\/a a charla, /;
 
-/** A `charla client` child: stdin to write, stdout as lines, stderr as text, killed by pid after the test. */
-class ClientProcess {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly lines: string[] = [];
-  stderr = '';
-  readonly exited: Promise<number | null>;
-  #rest = '';
-  #waiters: Array<() => void> = [];
-
-  constructor(child: ChildProcessWithoutNullStreams) {
-    this.child = child;
-    this.exited = once(child, 'exit').then(([code]) => code as number | null);
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      const parts = (this.#rest + chunk).split('\n');
-      this.#rest = parts.pop() ?? '';
-      this.lines.push(...parts);
-      this.#wake();
-    });
-    child.stderr.on('data', (chunk: string) => {
-      this.stderr += chunk;
-      this.#wake();
-    });
-    child.stdin.on('error', () => {}); // it may exit before reading everything
-    child.on('exit', () => this.#wake());
-  }
-
-  #wake(): void {
-    for (const w of this.#waiters.splice(0)) w();
-  }
-
-  send(line: string): void {
-    this.child.stdin.write(`${line}\n`);
-  }
-
-  end(): void {
-    this.child.stdin.end();
-  }
-
-  /** Resolves with the first stdout line (past or future) that matches. */
-  async line(match: string | RegExp, ms = 5000): Promise<string> {
-    const ok = (l: string): boolean => (typeof match === 'string' ? l === match : match.test(l));
-    const found = new Promise<string>((resolve, reject) => {
-      const check = (): void => {
-        const line = this.lines.find(ok);
-        if (line !== undefined) resolve(line);
-        else if (this.child.exitCode !== null) reject(new Error(`the client exited (${this.child.exitCode}) first; stderr: ${this.stderr}`));
-        else this.#waiters.push(check);
-      };
-      check();
-    });
-    return within(found, ms, `a client stdout line matching ${String(match)} (so far: ${JSON.stringify(this.lines.slice(-5))}, stderr: ${JSON.stringify(this.stderr)})`);
-  }
-
-  /** The exit code, once it has exited. */
-  exit(ms = 5000): Promise<number | null> {
-    return within(this.exited, ms, `the client to exit (stdout: ${JSON.stringify(this.lines.slice(-5))}, stderr: ${JSON.stringify(this.stderr)})`);
-  }
-}
-
-function spawnClient(t: TestContext, args: string[], env: NodeJS.ProcessEnv = {}): ClientProcess {
-  const base = { ...process.env };
-  delete base['CHARLA_PASSWORD'];
-  const child = spawn(process.execPath, [CLI, 'client', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...base, ...env } });
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  });
-  return new ClientProcess(child);
+/** `charla client ...args` as a child process. */
+function spawnClient(t: TestContext, args: string[], env: NodeJS.ProcessEnv = {}): CharlaProcess {
+  return spawnCharla(t, ['client', ...args], env);
 }
 
 /** A port nothing listens on now (bound, read back and released). */
