@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CharlaError } from '../util/errors.js';
 import { type Lang, parseLang } from '../hub/messages.js';
 
@@ -46,4 +47,16 @@ export function parseLangFlag(value: string | undefined, fallback: Lang = 'es'):
 export function badArgs(command: string, err: unknown): never {
   const message = err instanceof Error ? err.message : String(err);
   throw new CharlaError('ERR_BAD_OPTION', `${message.replace(/\. To specify.*$/s, '')} (see charla ${command} --help)`, { cause: err });
+}
+
+/**
+ * `parseArgs` as every subcommand uses it: flags only (`strict`, no positionals), and its errors
+ * (an unknown flag, a missing value) turned into a one-line CharlaError naming the command.
+ */
+export function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values;
+  } catch (err) {
+    return badArgs(command, err);
+  }
 }

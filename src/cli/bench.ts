@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { BENCH_DEFAULTS, type BenchOptions, WORKLOADS } from '../bench/options.js';
 import { formatProgress, formatResult } from '../bench/report.js';
 import { runBench } from '../bench/run.js';
 import { CharlaError } from '../util/errors.js';
-import { badArgs, parseCount, parseNumber, parsePort, parseSeconds } from './args.js';
+import { parseCount, parseNumber, parsePort, parseSeconds, parseFlags } from './args.js';
 
 const D = BENCH_DEFAULTS;
 const HELP = `Usage: charla bench [options]
@@ -59,46 +58,36 @@ Output:
 
 /** `charla bench`: runs one load test and prints the result. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        workload: { type: 'string' },
-        clients: { type: 'string' },
-        senders: { type: 'string' },
-        msgs: { type: 'string' },
-        size: { type: 'string' },
-        window: { type: 'string' },
-        rate: { type: 'string' },
-        'hold-s': { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        proto: { type: 'string' },
-        'server-pid': { type: 'string' },
-        channel: { type: 'string' },
-        'nick-prefix': { type: 'string' },
-        'line-ready': { type: 'string' },
-        conc: { type: 'string' },
-        'settle-ms': { type: 'string' },
-        'timeout-s': { type: 'string' },
-        'connect-timeout-s': { type: 'string' },
-        'idle-s': { type: 'string' },
-        'msg-timeout-s': { type: 'string' },
-        'quiesce-max-s': { type: 'string' },
-        batch: { type: 'string' },
-        threads: { type: 'string' },
-        json: { type: 'boolean' },
-        label: { type: 'string' },
-        'no-progress': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    badArgs('bench', err);
-  }
+  const values = parseFlags('bench', argv, {
+    workload: { type: 'string' },
+    clients: { type: 'string' },
+    senders: { type: 'string' },
+    msgs: { type: 'string' },
+    size: { type: 'string' },
+    window: { type: 'string' },
+    rate: { type: 'string' },
+    'hold-s': { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    proto: { type: 'string' },
+    'server-pid': { type: 'string' },
+    channel: { type: 'string' },
+    'nick-prefix': { type: 'string' },
+    'line-ready': { type: 'string' },
+    conc: { type: 'string' },
+    'settle-ms': { type: 'string' },
+    'timeout-s': { type: 'string' },
+    'connect-timeout-s': { type: 'string' },
+    'idle-s': { type: 'string' },
+    'msg-timeout-s': { type: 'string' },
+    'quiesce-max-s': { type: 'string' },
+    batch: { type: 'string' },
+    threads: { type: 'string' },
+    json: { type: 'boolean' },
+    label: { type: 'string' },
+    'no-progress': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

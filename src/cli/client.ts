@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { translator } from '../hub/messages.js';
 import { CONNECT_DEFAULTS, type ConnectOptions, formatTarget, openConnection } from '../client/connection.js';
 import { runPipe } from '../client/pipe.js';
@@ -7,7 +6,7 @@ import { colorWanted, renderStatus } from '../client/render.js';
 import { connectFailure } from '../client/session.js';
 import { runTty } from '../client/tty.js';
 import { CharlaError } from '../util/errors.js';
-import { badArgs, parseLangFlag, parsePort, parseSeconds } from './args.js';
+import { parseLangFlag, parsePort, parseSeconds, parseFlags } from './args.js';
 
 const HELP = `Usage: charla client [options]
 
@@ -42,31 +41,21 @@ const QUIT_TTY_MS = 1500;
 
 /** `charla client`: connects, then runs the interactive or the pipe front end. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        udp: { type: 'boolean' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        name: { type: 'string' },
-        lang: { type: 'string' },
-        'no-color': { type: 'boolean' },
-        bare: { type: 'boolean' },
-        password: { type: 'string' },
-        tls: { type: 'boolean' },
-        ca: { type: 'string' },
-        insecure: { type: 'boolean' },
-        keepalive: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    badArgs('client', err);
-  }
+  const values = parseFlags('client', argv, {
+    udp: { type: 'boolean' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    name: { type: 'string' },
+    lang: { type: 'string' },
+    'no-color': { type: 'boolean' },
+    bare: { type: 'boolean' },
+    password: { type: 'string' },
+    tls: { type: 'boolean' },
+    ca: { type: 'string' },
+    insecure: { type: 'boolean' },
+    keepalive: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { CharlaError } from '../util/errors.js';
 import { type Impairment, validateImpairment } from '../lab/impairment.js';
 import { cleanupLeftovers, kernelModeProblem } from '../lab/netns.js';
@@ -10,7 +9,7 @@ import { ProgressBar } from '../lab/progress.js';
 import { writeReport } from '../lab/report.js';
 import { runCompare } from '../lab/run.js';
 import { formatTable } from '../lab/table.js';
-import { badArgs, parseCount, parseNumber, parsePort } from './args.js';
+import { parseCount, parseNumber, parsePort, parseFlags } from './args.js';
 
 const D = COMPARE_DEFAULTS;
 
@@ -51,38 +50,28 @@ Output:
 
 /** `charla compare`: runs the TCP-vs-UDP lab and prints the table, or JSON. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        messages: { type: 'string' },
-        receivers: { type: 'string' },
-        size: { type: 'string' },
-        rate: { type: 'string' },
-        loss: { type: 'string' },
-        delay: { type: 'string' },
-        jitter: { type: 'string' },
-        duplicate: { type: 'string' },
-        reorder: { type: 'string' },
-        kernel: { type: 'boolean' },
-        relay: { type: 'boolean' },
-        seed: { type: 'string' },
-        host: { type: 'string' },
-        'tcp-port': { type: 'string' },
-        'udp-port': { type: 'string' },
-        json: { type: 'boolean' },
-        capture: { type: 'boolean' },
-        report: { type: 'string' },
-        cleanup: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    badArgs('compare', err);
-  }
+  const values = parseFlags('compare', argv, {
+    messages: { type: 'string' },
+    receivers: { type: 'string' },
+    size: { type: 'string' },
+    rate: { type: 'string' },
+    loss: { type: 'string' },
+    delay: { type: 'string' },
+    jitter: { type: 'string' },
+    duplicate: { type: 'string' },
+    reorder: { type: 'string' },
+    kernel: { type: 'boolean' },
+    relay: { type: 'boolean' },
+    seed: { type: 'string' },
+    host: { type: 'string' },
+    'tcp-port': { type: 'string' },
+    'udp-port': { type: 'string' },
+    json: { type: 'boolean' },
+    capture: { type: 'boolean' },
+    report: { type: 'string' },
+    cleanup: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

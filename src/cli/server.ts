@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { parseArgs } from 'node:util';
 import { translator } from '../hub/messages.js';
 import { type ChatServer, LIMIT_DEFAULTS, startServer } from '../server.js';
 import { DEFAULT_RATE_LIMIT } from '../hub/rate-limit.js';
@@ -11,7 +10,7 @@ import { TCP_DEFAULTS } from '../transport/tcp.js';
 import { UDP_DEFAULTS } from '../transport/udp.js';
 import { warmUp } from '../transport/warm-up.js';
 import { HUB_DEFAULTS, noLog } from '../hub/hub.js';
-import { badArgs, parseCount, parseLangFlag, parseNumber, parsePort, parseSeconds } from './args.js';
+import { parseCount, parseLangFlag, parseNumber, parsePort, parseSeconds, parseFlags } from './args.js';
 
 const HELP = `Usage: charla server [options]
 
@@ -50,44 +49,34 @@ Limits (see README "Limits and security"):
 
 /** `charla server`: starts the server, prints where to reach it, stops cleanly on Ctrl+C. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: 'string' },
-        'tcp-port': { type: 'string' },
-        'udp-port': { type: 'string' },
-        'no-tcp': { type: 'boolean' },
-        'no-udp': { type: 'boolean' },
-        lang: { type: 'string' },
-        quiet: { type: 'boolean' },
-        bench: { type: 'boolean' },
-        'no-warmup': { type: 'boolean' },
-        password: { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        'max-users': { type: 'string' },
-        'max-per-address': { type: 'string' },
-        allow: { type: 'string', multiple: true },
-        rate: { type: 'string' },
-        burst: { type: 'string' },
-        'flood-kick': { type: 'string' },
-        'max-line-bytes': { type: 'string' },
-        'max-name-length': { type: 'string' },
-        'max-queued-bytes': { type: 'string' },
-        'bare-idle-ms': { type: 'string' },
-        'registration-timeout': { type: 'string' },
-        'idle-timeout': { type: 'string' },
-        'udp-timeout': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    badArgs('server', err);
-  }
+  const values = parseFlags('server', argv, {
+    host: { type: 'string' },
+    'tcp-port': { type: 'string' },
+    'udp-port': { type: 'string' },
+    'no-tcp': { type: 'boolean' },
+    'no-udp': { type: 'boolean' },
+    lang: { type: 'string' },
+    quiet: { type: 'boolean' },
+    bench: { type: 'boolean' },
+    'no-warmup': { type: 'boolean' },
+    password: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'max-users': { type: 'string' },
+    'max-per-address': { type: 'string' },
+    allow: { type: 'string', multiple: true },
+    rate: { type: 'string' },
+    burst: { type: 'string' },
+    'flood-kick': { type: 'string' },
+    'max-line-bytes': { type: 'string' },
+    'max-name-length': { type: 'string' },
+    'max-queued-bytes': { type: 'string' },
+    'bare-idle-ms': { type: 'string' },
+    'registration-timeout': { type: 'string' },
+    'idle-timeout': { type: 'string' },
+    'udp-timeout': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
