@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cliNodeFlags } from '../dist/src/bench/server-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
@@ -115,7 +116,8 @@ const pinned = (cpu, cmd, argv) =>
 const exitOf = (child) => new Promise((r) => child.once('exit', (code) => r(code)));
 
 const hasBench = spawnSync(process.execPath, [main, 'server', '--help'], { encoding: 'utf8' }).stdout.includes('--bench');
-const server = pinned(args['server-cpu'], process.execPath, ['--cpu-prof', '--cpu-prof-dir', out, main, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', '--quiet', ...(hasBench ? ['--bench'] : [])]);
+// As the installed `charla` command runs it: with the Node flags of its shebang.
+const server = pinned(args['server-cpu'], process.execPath, [...cliNodeFlags(main), '--cpu-prof', '--cpu-prof-dir', out, main, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', '--quiet', ...(hasBench ? ['--bench'] : [])]);
 const serverExit = exitOf(server);
 process.on('exit', () => {
   if (server.exitCode === null) server.kill('SIGKILL');

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 /**
  * A charla server of the generator's own, in a child process: an in-process server would share
  * the generator's event loop and CPU, which is not a fair measure. The child is started with
@@ -6,6 +5,7 @@ import { readFileSync } from 'node:fs';
  * it prints, and it is stopped by its pid (SIGTERM, then SIGKILL past a bound).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CharlaError } from '../util/errors.js';
 

@@ -14,7 +14,7 @@ Without --port it starts a charla server of its own (a child process) and measur
 Exit code 0 only when every expected delivery arrived.
 
 Workload:
-  --workload a|b|c|d     a preset (see docs/performance.md); the flags below override it
+  --workload a|b|c|d     a preset (see the README, "Performance"); the flags below override it
                            a: 50 users, all send 200 x 64 B, window 8
                            b: 200 users, 10 send 500 x 64 B, window 8
                            c: 5000 idle users (RSS per user, ready time)
@@ -51,7 +51,7 @@ Pacing and deadlines:
   --threads N            generator threads (default: cores - 1, at least 1, at most 8)
 
 Output:
-  --json                 print one JSON object (the fields of docs/performance.md) instead of the table
+  --json                 print one JSON object (fields: README, "Performance") instead of the table
   --label TEXT           a label copied into the result
   --no-progress          no progress bar (it is shown on stderr only when stderr is a terminal)
 `;

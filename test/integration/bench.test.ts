@@ -23,7 +23,7 @@ async function charlaBench(t: TestContext, args: string[], ms = 30_000): Promise
   return { code, stdout, stderr };
 }
 
-/** The fields docs/performance.md documents for `--json`. */
+/** The fields the README ("Performance") documents for `--json`. */
 const DOCUMENTED = [
   'label', 'proto', 'port', 'clients', 'senders', 'msgs_per_sender', 'size', 'window', 'rate', 'end_reason',
   'ready_clients', 'connect_s', 'ready_s', 'sent', 'expected', 'delivered', 'ratio', 'dup', 'self', 'bad_markers',
