@@ -6,9 +6,11 @@ import { LineDecoder } from '../protocol/line-decoder.js';
 /**
  * A `Peer` over a byte stream (TCP or TLS socket): lines out, framed with LF.
  *
- * Output is batched: `send` appends to this peer's queue and the queues of every peer written in
- * one event-loop turn are flushed together on `setImmediate`, one `write()` per peer per turn
- * instead of one per message. Room notices (`lazy` sends: joins, leaves, renames) go to a notice
+ * Output is batched: every line is encoded once, into a shared output arena (see `encodeLine`),
+ * and `send` only extends this peer's slice of it; the peers written in one event-loop turn are
+ * flushed together on `setImmediate`, one `write()` per peer per turn instead of one per message.
+ * A broadcast costs one encoding and, per receiver, a few integer updates and its share of one
+ * write: receivers sent the same run of lines write the very same bytes, nothing is copied. Room notices (`lazy` sends: joins, leaves, renames) go to a notice
  * window shared by every peer and are written up to `lazyFlushMs()` later: each peer only notes
  * which of the window's notices it was sent, so a join costs O(1) memory however many users
  * hear it, and when thousands of users join, each user gets its notices in a few writes (most
@@ -31,7 +33,12 @@ export class StreamPeer implements Peer {
   /** Why the connection ended, when the server ended it (reported to the hub on 'close'). */
   closeReason: LeaveReason | undefined;
   readonly #remotePort: number;
-  #queue: Buffer[] = [];
+  /** Closed pieces of output, in order: arena slices and notice buffers. */
+  #pieces: Buffer[] = [];
+  /** The open piece: `#openArena[#openStart, #openEnd)`, extended while lines come in a row. */
+  #openArena: Buffer | undefined;
+  #openStart = 0;
+  #openEnd = 0;
   #queuedBytes = 0;
   #closed = false;
   /** A flush is scheduled for this turn. */
@@ -74,14 +81,22 @@ export class StreamPeer implements Peer {
       this.#sendNotice(line);
       return;
     }
-    const data = encodeLine(line);
-    if (this.#overBound(data.length)) {
+    encodeLine(line);
+    const bytes = encodedEnd - encodedStart;
+    if (this.#overBound(bytes)) {
       this.close('slow');
       return;
     }
     if (this.#lazyFrom >= 0) this.#takeNotices(); // pending notices go first
-    this.#queue.push(data);
-    this.#queuedBytes += data.length;
+    if (encodedArena === this.#openArena && encodedStart === this.#openEnd) {
+      this.#openEnd = encodedEnd; // the next line of the same run: most sends end here
+    } else {
+      this.#closePiece();
+      this.#openArena = encodedArena;
+      this.#openStart = encodedStart;
+      this.#openEnd = encodedEnd;
+    }
+    this.#queuedBytes += bytes;
     if (this.#dirty) return;
     this.#dirty = true;
     dirty.push(this);
@@ -89,6 +104,12 @@ export class StreamPeer implements Peer {
       flushScheduled = true;
       setImmediate(flushDirty);
     }
+  }
+
+  #closePiece(): void {
+    if (this.#openArena === undefined) return;
+    this.#pieces.push(this.#openArena.subarray(this.#openStart, this.#openEnd));
+    this.#openArena = undefined;
   }
 
   /** Would `bytes` more take this peer past its bound (see the class comment)? */
@@ -119,6 +140,7 @@ export class StreamPeer implements Peer {
 
   /** Moves the pending notices into the queue, in order. */
   #takeNotices(): void {
+    this.#closePiece();
     const skips = this.#lazySkips;
     let k = 0;
     for (let s = this.#lazyFrom; s <= this.#lazyLast; s++) {
@@ -126,7 +148,7 @@ export class StreamPeer implements Peer {
         k++;
         continue;
       }
-      this.#queue.push(noticeAt(s));
+      this.#pieces.push(noticeAt(s));
     }
     this.#queuedBytes += this.#lazyBytes;
     this.#clearNotices();
@@ -139,16 +161,37 @@ export class StreamPeer implements Peer {
     this.#lazyBytes = 0;
   }
 
-  /** Writes the queued lines with one `write()`. Called by the flush scheduler. */
+  /**
+   * Writes what is queued with one `write()` (one `writev()` when it is in several pieces).
+   * Called by the flush scheduler. A socket that has not taken everything written before gets
+   * a copy instead of arena slices: a slice waiting in a socket's buffer keeps its whole arena
+   * alive, so a slow reader pins at most the one arena its last direct write was cut from.
+   */
   flush(): void {
     this.#dirty = false;
     if (this.#lazyFrom >= 0) this.#takeNotices();
-    const queue = this.#queue;
-    if (queue.length === 0 || this.socket.destroyed) return;
-    const data = queue.length === 1 ? (queue[0] as Buffer) : concatShared(queue, this.#queuedBytes);
-    queue.length = 0;
+    const { socket } = this;
+    const bytes = this.#queuedBytes;
+    if (bytes === 0 || socket.destroyed) return;
+    const pieces = this.#pieces;
+    const backedUp = socket.writableLength > 0;
     this.#queuedBytes = 0;
-    this.socket.write(data);
+    if (pieces.length === 0) {
+      const arena = this.#openArena as Buffer;
+      this.#openArena = undefined;
+      const data = arena.subarray(this.#openStart, this.#openEnd);
+      socket.write(backedUp ? Buffer.from(data) : data);
+      return;
+    }
+    this.#closePiece();
+    this.#pieces = [];
+    if (backedUp || bytes <= COPY_BELOW_BYTES) {
+      socket.write(Buffer.concat(pieces, bytes));
+      return;
+    }
+    socket.cork();
+    for (const piece of pieces) socket.write(piece);
+    socket.uncork();
   }
 
   /**
@@ -157,7 +200,7 @@ export class StreamPeer implements Peer {
    */
   flushNotices(all: () => Buffer): void {
     if (this.#lazyFrom < 0 || this.#closed || this.socket.destroyed) return;
-    if (this.#lazyFrom === windowBase && this.#lazyLast === windowBase + windowNotices.length - 1 && this.#lazySkips === undefined && this.#queue.length === 0) {
+    if (this.#lazyFrom === windowBase && this.#lazyLast === windowBase + windowNotices.length - 1 && this.#lazySkips === undefined && this.#queuedBytes === 0) {
       this.#clearNotices();
       this.socket.write(all());
       return;
@@ -172,9 +215,7 @@ export class StreamPeer implements Peer {
     this.closeReason ??= reason;
     if (reason === 'slow' || reason === 'connection_lost' || reason === 'error') {
       // Nothing more can be delivered (or it is what we are protecting against): drop the queue.
-      this.#queue = [];
-      this.#queuedBytes = 0;
-      this.#clearNotices();
+      this.#dropQueue();
       this.socket.destroy();
       return;
     }
@@ -191,7 +232,12 @@ export class StreamPeer implements Peer {
   markClosed(): void {
     if (!this.#closed) livePeers--;
     this.#closed = true;
-    this.#queue = [];
+    this.#dropQueue();
+  }
+
+  #dropQueue(): void {
+    this.#pieces = [];
+    this.#openArena = undefined;
     this.#queuedBytes = 0;
     this.#clearNotices();
   }
@@ -269,47 +315,61 @@ function flushLazy(): void {
   windowNotices = [];
 }
 
-// --- one concatenation for all the peers that are sent the same lines ---
+// --- the output arena: each line encoded once, every receiver writes slices of it ---
 
-let sharedParts: Buffer[] = [];
-let sharedData: Buffer | undefined;
+/** Size of one output arena. Lines bigger than a quarter of it get a buffer of their own. */
+const ARENA_BYTES = 64 * 1024;
 
 /**
- * `Buffer.concat(parts)`, reusing the last result when `parts` are the very same buffers: in one
- * flush most peers were sent exactly the same broadcasts (all but their own), so most share one
- * copy instead of each making its own. Compares references only, O(parts).
+ * Below this many bytes a peer's pieces are copied into one buffer rather than written with
+ * `writev()`: a copy of a few hundred bytes is cheaper than corking the socket.
  */
-function concatShared(parts: Buffer[], bytes: number): Buffer {
-  if (sharedData !== undefined && sharedData.length === bytes && sharedParts.length === parts.length) {
-    let same = true;
-    for (let i = 0; i < parts.length; i++) {
-      if (parts[i] !== sharedParts[i]) {
-        same = false;
-        break;
-      }
+const COPY_BELOW_BYTES = 1024;
+
+let arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+let arenaUsed = 0;
+let lastLine: string | undefined;
+
+/** Where `encodeLine` put its line: `encodedArena[encodedStart, encodedEnd)`. */
+let encodedArena = arena;
+let encodedStart = 0;
+let encodedEnd = 0;
+
+/**
+ * Encodes `line + "\n"` as UTF-8 at the end of the output arena and leaves where in
+ * `encodedArena/Start/End` (module state rather than a returned object: this runs once per
+ * delivery). A broadcast hands the same string to every receiver in a row, so the same line
+ * again is the same bytes: one encoding per message, not per delivery, and consecutive lines
+ * are consecutive bytes, which is what lets a receiver's run of lines be one slice. Bytes once
+ * written are never overwritten: a full arena is left to the sockets still writing from it
+ * and to the garbage collector, and a new one started.
+ */
+export function encodeLine(line: string): void {
+  if (line === lastLine) return;
+  lastLine = line;
+  let room = ARENA_BYTES - arenaUsed;
+  // A UTF-16 code unit takes at most 3 UTF-8 bytes: most lines need no exact count.
+  if (line.length * 3 + 1 > room) {
+    const bytes = Buffer.byteLength(line, 'utf8') + 1;
+    if (bytes > ARENA_BYTES / 4) {
+      encodedArena = Buffer.from(`${line}\n`, 'utf8');
+      encodedStart = 0;
+      encodedEnd = bytes;
+      return;
     }
-    if (same) return sharedData;
+    if (bytes > room) {
+      arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+      arenaUsed = 0;
+      room = ARENA_BYTES;
+    }
   }
-  sharedData = Buffer.concat(parts, bytes);
-  sharedParts = parts.slice();
-  return sharedData;
-}
-
-// --- encode each broadcast line once, not once per receiver ---
-
-let lastLine = '';
-let lastData = Buffer.from('\n');
-
-/**
- * `line + "\n"` as UTF-8. A broadcast hands the same string to every receiver in a row, so the
- * last result is kept: one encoding per message instead of one per delivery.
- */
-export function encodeLine(line: string): Buffer {
-  if (line !== lastLine) {
-    lastLine = line;
-    lastData = Buffer.from(`${line}\n`, 'utf8');
-  }
-  return lastData;
+  const start = arenaUsed;
+  const end = start + arena.write(line, start, room, 'utf8');
+  arena[end] = 0x0a;
+  arenaUsed = end + 1;
+  encodedArena = arena;
+  encodedStart = start;
+  encodedEnd = end + 1;
 }
 
 /** "::ffff:127.0.0.1" (an IPv4 client on a dual-stack socket) -> "127.0.0.1". */

@@ -12,10 +12,26 @@ class FakeSocket extends EventEmitter {
   destroyed = false;
   remoteAddress = '::ffff:127.0.0.1';
   remotePort = 40000;
+  corked = 0;
+  /** Writes made while corked go out as one (what a real socket's writev does). */
+  #corkedWrites: Buffer[] = [];
   write(data: Buffer): boolean {
+    if (this.corked > 0) {
+      this.#corkedWrites.push(data);
+      return true;
+    }
     this.writes.push(data);
     this.emit('write');
     return true;
+  }
+  cork(): void {
+    this.corked++;
+  }
+  uncork(): void {
+    if (--this.corked > 0 || this.#corkedWrites.length === 0) return;
+    this.writes.push(Buffer.concat(this.#corkedWrites));
+    this.#corkedWrites = [];
+    this.emit('write');
   }
   end(): void {}
   resume(): void {}
@@ -57,7 +73,7 @@ test('stream-peer - a lazy notice waits for company but never changes the order 
   assert.equal(s.writes[1]?.toString(), '*** bob se ha unido al chat ***\n');
 });
 
-test('stream-peer - peers sent the same lines share one buffer', async () => {
+test('stream-peer - peers sent the same lines write the same bytes, encoded once', async () => {
   const a = peer();
   const b = peer();
   for (const line of ['x: 1', 'x: 2']) {
@@ -65,8 +81,46 @@ test('stream-peer - peers sent the same lines share one buffer', async () => {
     b.p.send(line);
   }
   await nextTurn();
-  assert.equal(a.s.writes[0], b.s.writes[0], 'the same Buffer object');
+  const [wa, wb] = [a.s.writes[0] as Buffer, b.s.writes[0] as Buffer];
+  assert.equal(wa.buffer, wb.buffer, 'the same memory');
+  assert.equal(wa.byteOffset, wb.byteOffset, 'the same slice of it');
   assert.equal(a.s.text(), 'x: 1\nx: 2\n');
+});
+
+test('stream-peer - a peer left out of lines in a run gets the rest in order, in one write', async () => {
+  const peers = [peer(), peer(), peer()];
+  const long = (n: number): string => `${n}: ${'m'.repeat(300)}`; // past the copy threshold
+  for (let i = 0; i < 9; i++) {
+    const sender = peers[i % 3]?.p;
+    for (const x of peers) if (x.p !== sender) x.p.send(long(i));
+  }
+  await nextTurn();
+  peers.forEach((x, k) => {
+    assert.equal(x.s.writes.length, 1, 'one write (writev) per peer');
+    const expected = [0, 1, 2, 3, 4, 5, 6, 7, 8].filter((i) => i % 3 !== k).map((i) => `${long(i)}\n`).join('');
+    assert.equal(x.s.text(), expected);
+  });
+});
+
+test('stream-peer - lines bigger than an arena, and many arenas in one turn, arrive whole and in order', async () => {
+  const { p, s } = peer(64 << 20);
+  const lines: string[] = [];
+  for (let i = 0; i < 2000; i++) lines.push(i % 500 === 7 ? `big ${i} ${'ñ'.repeat(20_000)}` : `línea ${i} ${'é'.repeat(i % 97)}`);
+  for (const line of lines) p.send(line);
+  await nextTurn();
+  assert.equal(s.text(), lines.map((l) => `${l}\n`).join(''));
+});
+
+test('stream-peer - a socket that is backed up is written a copy, not a slice of the shared arena', async () => {
+  const a = peer();
+  const b = peer();
+  a.s.writableLength = 10; // a is behind: what it is written may sit in its buffer a while
+  a.p.send('x: 1');
+  b.p.send('x: 1');
+  await nextTurn();
+  assert.notEqual(a.s.writes[0]?.buffer, b.s.writes[0]?.buffer, 'a has its own copy');
+  assert.equal(a.s.text(), 'x: 1\n');
+  assert.equal(b.s.text(), 'x: 1\n');
 });
 
 test('stream-peer - past its byte bound a peer whose socket is backed up is closed as slow and its queue dropped', async () => {
