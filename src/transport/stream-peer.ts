@@ -195,17 +195,53 @@ export class StreamPeer implements Peer {
   }
 
   /**
-   * The notice window is being written. A peer that was sent every notice of it and has nothing
-   * else queued gets `all`, one buffer shared by all such peers; others get their own selection.
+   * The notice window is being written: `window()` is all its notices in one buffer, made once
+   * for every peer. This peer writes the runs of it that it was sent (all of it, usually, or all
+   * but its own join), as slices of that one buffer: a join storm of thousands of users costs each
+   * user one write of shared bytes, not one buffer per notice.
    */
-  flushNotices(all: () => Buffer): void {
+  flushNotices(window: () => NoticeWindow): void {
     if (this.#lazyFrom < 0 || this.#closed || this.socket.destroyed) return;
-    if (this.#lazyFrom === windowBase && this.#lazyLast === windowBase + windowNotices.length - 1 && this.#lazySkips === undefined && this.#queuedBytes === 0) {
-      this.#clearNotices();
-      this.socket.write(all());
+    if (this.#queuedBytes > 0) {
+      this.flush(); // chat lines are queued behind the notices: all go together, in order
       return;
     }
-    this.flush();
+    const { data, offsets } = window();
+    const from = this.#lazyFrom - windowBase;
+    const last = this.#lazyLast - windowBase;
+    const skips = this.#lazySkips;
+    this.#clearNotices();
+    if (skips === undefined) {
+      this.#write([data.subarray(offsets[from], offsets[last + 1])], data);
+      return;
+    }
+    const runs: Buffer[] = [];
+    let start = from;
+    for (const skip of skips) {
+      const s = skip - windowBase;
+      if (s > start) runs.push(data.subarray(offsets[start], offsets[s]));
+      start = s + 1;
+    }
+    if (start <= last) runs.push(data.subarray(offsets[start], offsets[last + 1]));
+    this.#write(runs, data);
+  }
+
+  /**
+   * Writes `pieces`, slices of `shared`, with one write (a `writev()` for several). A socket that
+   * is backed up gets a copy, unless it is all of `shared` (which every such peer shares anyway).
+   */
+  #write(pieces: Buffer[], shared: Buffer): void {
+    const { socket } = this;
+    if (pieces.length === 1) {
+      const piece = pieces[0] as Buffer;
+      socket.write(piece.length < shared.length && socket.writableLength > 0 ? Buffer.from(piece) : piece);
+    } else if (socket.writableLength > 0) {
+      socket.write(Buffer.concat(pieces));
+    } else {
+      socket.cork();
+      for (const piece of pieces) socket.write(piece);
+      socket.uncork();
+    }
   }
 
   close(reason: LeaveReason): void {
@@ -302,17 +338,34 @@ function noticeAt(seq: number): Buffer {
   return windowNotices[seq - windowBase] as Buffer;
 }
 
+/** A window's notices in one buffer; notice `windowBase + i` is `data[offsets[i], offsets[i + 1])`. */
+interface NoticeWindow {
+  data: Buffer;
+  offsets: number[];
+}
+
 function flushLazy(): void {
   const peers = lazyDirty;
   lazyDirty = [];
   lazyTimer = undefined;
-  let all: Buffer | undefined;
-  const allNotices = (): Buffer => (all ??= Buffer.concat(windowNotices));
-  for (const peer of peers) peer.flushNotices(allNotices);
+  let joined: NoticeWindow | undefined;
+  const window = (): NoticeWindow => (joined ??= joinWindow(windowNotices));
+  for (const peer of peers) peer.flushNotices(window);
   // Every peer holding notices of this window was in `peers` (a peer joins the list with its
   // first notice), so the window can start afresh.
   windowBase += windowNotices.length;
   windowNotices = [];
+}
+
+function joinWindow(notices: Buffer[]): NoticeWindow {
+  const offsets = new Array<number>(notices.length + 1);
+  let at = 0;
+  for (let i = 0; i < notices.length; i++) {
+    offsets[i] = at;
+    at += (notices[i] as Buffer).length;
+  }
+  offsets[notices.length] = at;
+  return { data: Buffer.concat(notices, at), offsets };
 }
 
 // --- the output arena: each line encoded once, every receiver writes slices of it ---

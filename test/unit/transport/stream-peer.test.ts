@@ -179,10 +179,19 @@ test('stream-peer - notices skip the peer they are about, keep order with chat l
   assert.equal(c.s.text(), '*** dos ***\nb: hola\n*** tres ***\n*** cuatro ***\n');
 });
 
-test('stream-peer - peers that were sent the whole notice window share one buffer', async () => {
-  const [a, b] = [peer(), peer()];
-  for (const line of ['*** x ***', '*** y ***']) for (const x of [a, b]) x.p.send(line, true);
-  await within(Promise.all([once(a.s, 'write'), once(b.s, 'write')]), 2000, 'the notice window');
-  assert.equal(a.s.writes[0], b.s.writes[0]);
-  assert.equal(a.s.text(), '*** x ***\n*** y ***\n');
+test('stream-peer - peers sent the notice window write slices of one shared buffer, around their own notice', async () => {
+  const all = [peer(), peer(), peer(), peer()];
+  const joins = ['*** a ***', '*** bb ***', '*** ccc ***', '*** dddd ***'];
+  joins.forEach((line, i) => {
+    for (const x of all) if (x !== all[i]) x.p.send(line, true); // each is not told of itself
+  });
+  await within(Promise.all(all.map((x) => once(x.s, 'write'))), 2000, 'the notice window');
+  all.forEach((x, i) => {
+    assert.equal(x.s.writes.length, 1, 'one write (a writev for a peer with a hole)');
+    assert.equal(x.s.text(), joins.filter((_, k) => k !== i).map((l) => `${l}\n`).join(''));
+  });
+  // The first user's run starts one notice later in the same memory as the last user's.
+  const [first, last] = [all[0]?.s.writes[0] as Buffer, all[3]?.s.writes[0] as Buffer];
+  assert.equal(first.buffer, last.buffer, 'the same memory');
+  assert.equal(first.byteOffset - last.byteOffset, Buffer.byteLength(`${joins[0]}\n`), 'slices of one window buffer');
 });
