@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { text } from '../../../src/hub/messages.js';
-import { fakeRoom } from '../../helpers/fake-peer.js';
+import fc from 'fast-check';
+import { type FakePeer, fakeRoom } from '../../helpers/fake-peer.js';
 
 const es = (key: Parameters<typeof text>[1], params?: Parameters<typeof text>[2]): string => text('es', key, params);
 
@@ -217,4 +218,28 @@ test('hub - /pass before the name on a server without a password is accepted sil
   assert.deepEqual(ana.lines, []);
   room.hub.input(ana, 'ana');
   assert.match(ana.lines[0] ?? '', /^\*\*\* Bienvenido\/a a charla, ana\./);
+});
+
+test('hub - after any sequence of joins and leaves a message reaches exactly the others still in the room', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(40)), { minLength: 1, maxLength: 80 }), (steps) => {
+      const room = fakeRoom({ maxConnectionsPerAddress: 0, maxUsers: 0 });
+      const present: FakePeer[] = [];
+      let n = 0;
+      for (const [joins, pick] of steps) {
+        if (joins || present.length === 0) {
+          present.push(room.join(`u${n++}`));
+        } else {
+          const [gone] = present.splice(pick % present.length, 1) as [FakePeer];
+          room.hub.leave(gone, 'disconnected');
+        }
+      }
+      room.drain();
+      const sender = present[0] as FakePeer;
+      room.hub.input(sender, 'hola');
+      const heard = room.peers.filter((p) => p.take().some((l) => l.endsWith(': hola')));
+      assert.deepEqual(new Set(heard), new Set(present.slice(1)));
+    }),
+    { numRuns: 200 },
+  );
 });
