@@ -10,12 +10,15 @@ import { LineDecoder } from '../protocol/line-decoder.js';
  * and `send` only extends this peer's slice of it; the peers written in one event-loop turn are
  * flushed together on `setImmediate`, one `write()` per peer per turn instead of one per message.
  * A broadcast costs one encoding and, per receiver, a few integer updates and its share of one
- * write: receivers sent the same run of lines write the very same bytes, nothing is copied. Room notices (`lazy` sends: joins, leaves, renames) go to a notice
- * window shared by every peer and are written up to `lazyFlushMs()` later: each peer only notes
- * which of the window's notices it was sent, so a join costs O(1) memory however many users
- * hear it, and when thousands of users join, each user gets its notices in a few writes (most
- * of them one shared buffer) instead of one write per join. A notice never overtakes nor is
- * overtaken by another line: a chat line sent while notices are pending takes them with it.
+ * write: receivers sent the same run of lines write the very same bytes, nothing is copied.
+ *
+ * Room notices (`lazy` sends: joins, leaves, renames) go to a notice window shared by every peer
+ * and are written up to `lazyFlushMs()` later: each peer only notes which of the window's notices
+ * it was sent, so a join costs O(1) memory however many users hear it, and when thousands of
+ * users join, each user writes slices of one buffer holding the whole window instead of one
+ * write per join. A notice never overtakes nor is overtaken by another line: a chat line sent
+ * while notices are pending takes them with it.
+ *
  * The queue and the socket's own buffer together are bounded by `maxQueuedBytes`: a peer that
  * stops reading is closed as a slow consumer instead of growing the server's memory or holding
  * up anyone else. A peer whose socket has taken everything written so far is keeping up: for it
