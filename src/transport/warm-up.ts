@@ -45,7 +45,8 @@ export interface WarmUpResult {
  * clients that join (room notices), exchange messages through real sockets (decoder, hub,
  * batching, Node's own socket write path) and leave. V8 compiles those functions with the shapes
  * real traffic has, so the first users get optimised code instead of paying for the JIT: a fresh
- * Node server is about half as fast for its first few hundred thousand deliveries. Options that
+ * Node server is about half as fast for its first few hundred thousand deliveries (see README,
+ * Performance). Options that
  * change object shapes are mirrored (timers, keep-alive, a rate limiter, lifted so the warm-up is
  * not paced); TLS is not (its cost is in OpenSSL, not in compiled JavaScript). The private hub
  * shares nothing with the real one but the code.
@@ -70,10 +71,10 @@ export async function warmUp(transport: Partial<TcpOptions> = {}, options: Parti
   if (listening === undefined) return { deliveries: 0, ms: 0 };
   let deliveries = 0;
   try {
-    for (const clients of opts.rounds) {
+    for (const [round, clients] of opts.rounds.entries()) {
       const left = deadline - performance.now();
       if (left <= 0) break;
-      deliveries += await room(listening.address.port, hub, clients, opts, left);
+      deliveries += await room(listening.address.port, `calentando${round}x`, clients, opts, left);
     }
   } finally {
     hub.shutdown();
@@ -89,16 +90,16 @@ export async function warmUp(transport: Partial<TcpOptions> = {}, options: Parti
 }
 
 /**
- * One room: `clients` connect and name themselves, all send once everyone is in, and when every
- * message has reached every other client (or `timeoutMs` passed) they leave, and the room is
- * empty again (bounded) before it returns. Returns the deliveries seen.
+ * One room: `clients` connect and name themselves (`prefix` and a number), all send once
+ * everyone is in, and when every message has reached every other client (or `timeoutMs`
+ * passed) they leave, and the room is empty again (bounded) before it returns. Returns the
+ * deliveries seen.
  */
-async function room(port: number, hub: Hub, clients: number, opts: WarmUpOptions, timeoutMs: number): Promise<number> {
+async function room(port: number, prefix: string, clients: number, opts: WarmUpOptions, timeoutMs: number): Promise<number> {
   const sockets: net.Socket[] = [];
   let deliveries = 0;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  const round = `${hub.userCount}${Math.random().toString(36).slice(2, 6)}`;
   try {
     const expected = clients * (clients - 1) * opts.messagesPerClient;
     const payload = 'x'.repeat(48); // ends with PAYLOAD_END
@@ -133,7 +134,7 @@ async function room(port: number, hub: Hub, clients: number, opts: WarmUpOptions
           last = data[data.length - 1] ?? last;
           if (deliveries >= expected) resolve();
         });
-        socket.write(`calentando${round}x${c}\n`);
+        socket.write(`${prefix}${c}\n`);
       }
     });
   } finally {
