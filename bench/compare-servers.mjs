@@ -9,6 +9,7 @@
 //   --workloads LIST    a,b,c,d (default); also c20k: 19,900 idle users (what ulimit -n 20000 allows)
 //   --servers LIST      relay,charla,ngircd,seed (default: all that are available)
 //   --charla-dir DIR    the charla build to measure (default: this repository; needs dist/)
+//   --charla-flags F    more flags for `charla server`, e.g. "--no-warmup" (split on spaces)
 //   --ref DIR           the reference tools (default ../shared/bench next to this repository)
 //   --generator G       loadgen (default when the reference tools exist), charla (charla bench),
 //                       or loadgen,charla: both, alternating, to check that they agree
@@ -41,6 +42,7 @@ const { values: args } = parseArgs({
     workloads: { type: 'string', default: 'a,b,c,d' },
     servers: { type: 'string', default: 'relay,charla,ngircd,seed' },
     'charla-dir': { type: 'string', default: repo },
+    'charla-flags': { type: 'string', default: '' },
     ref: { type: 'string', default: resolve(repo, '../shared/bench') },
     generator: { type: 'string' },
     'server-cpu': { type: 'string', default: '0' },
@@ -53,7 +55,7 @@ const { values: args } = parseArgs({
   strict: true,
 });
 if (args.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 23).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 24).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
   process.exit(0);
 }
 
@@ -114,6 +116,7 @@ const generators = (args.generator ?? (ref ? 'loadgen' : 'charla')).split(',').f
 for (const g of generators) if (g !== 'loadgen' && g !== 'charla') fail(`unknown generator "${g}" (loadgen or charla)`);
 if (generators.includes('loadgen') && !ref) fail('--generator loadgen needs the reference tools');
 const charlaMain = join(args['charla-dir'], 'dist/src/cli/main.js');
+const charlaFlags = args['charla-flags'].split(' ').filter(Boolean);
 const benchMain = join(repo, 'dist/src/cli/main.js');
 if (!existsSync(charlaMain)) fail(`${charlaMain} is missing: build charla first (npx tsc -p .)`);
 if (generators.includes('charla') && !existsSync(benchMain)) fail(`${benchMain} is missing: build first (npx tsc -p .)`);
@@ -232,7 +235,7 @@ async function startServer(name, dir) {
   const cpu = args['server-cpu'];
   if (name === 'charla') {
     // As the installed `charla` command runs it: with the Node flags of its shebang.
-    const argv = [...cliNodeFlags(charlaMain), charlaMain, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', '--quiet', ...(charlaHasBench ? ['--bench'] : [])];
+    const argv = [...cliNodeFlags(charlaMain), charlaMain, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', '--quiet', ...(charlaHasBench ? ['--bench'] : []), ...charlaFlags];
     const proc = pinned(cpu, process.execPath, argv);
     const m = await waitForOutput(proc, proc.child.stdout, /TCP\b.*:(\d+)\s*\n/, 15_000, 'charla');
     drain(proc);
@@ -450,7 +453,7 @@ for (const w of workloads) {
 const md = [
   `# charla vs bare relay vs ngIRCd vs seed`,
   '',
-  `Generator: ${generators.map((g) => (g === 'loadgen' ? 'loadgen (reference)' : 'charla bench')).join(' and ')}; medians of ${REPS}${WARMUP > 0 ? `, each after ${WARMUP} unmeasured warm-up run(s) against the same server` : ', a fresh server per run'}; server on core ${args['server-cpu']}, generator on core ${args['gen-cpu']}; common flags \`${COMMON.join(' ')}\`. charla ${charlaRev}${charlaHasBench ? ' with --bench' : ''}. ${new Date().toISOString()}`,
+  `Generator: ${generators.map((g) => (g === 'loadgen' ? 'loadgen (reference)' : 'charla bench')).join(' and ')}; medians of ${REPS}${WARMUP > 0 ? `, each after ${WARMUP} unmeasured warm-up run(s) against the same server` : ', a fresh server per run'}; server on core ${args['server-cpu']}, generator on core ${args['gen-cpu']}; common flags \`${COMMON.join(' ')}\`. charla ${charlaRev}${charlaHasBench ? ' with --bench' : ''}${charlaFlags.length > 0 ? ` ${charlaFlags.join(' ')}` : ''}. ${new Date().toISOString()}`,
   '',
   `Machine CPU busy in the second before each run (others' work): median ${median(loads)}%, max ${Math.max(...loads)}% (runs wait up to ${args['quiet-wait-s']} s for < 15%).`,
   '',
