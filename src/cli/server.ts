@@ -127,7 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   // Compile the hot path before announcing the server (the ports are already bound, so errors
-  // came first): the first users then get optimised code. About a quarter of a second.
+  // came first): the first users then get optimised code. About half a second.
   if (!values['no-warmup']) await warmUp(server.tcp?.options);
   if (values.bench) console.log(t('log_bench_mode'));
   printBanner(server, host, t);
