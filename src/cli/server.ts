@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { translator } from '../hub/messages.js';
-import { type ChatServer, LIMIT_DEFAULTS, startServer } from '../server.js';
+import { type ChatServer, LIMIT_DEFAULTS, type ServerOptions, startServer } from '../server.js';
 import { DEFAULT_RATE_LIMIT } from '../hub/rate-limit.js';
 import { CharlaError } from '../util/errors.js';
 import { formatHostPort } from '../transport/stream-peer.js';
@@ -92,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
     ratePerSec: parseNumber(values.rate, '--rate', DEFAULT_RATE_LIMIT.ratePerSec, 0.01),
     burst: parseCount(values.burst, '--burst', DEFAULT_RATE_LIMIT.burst, 1),
   };
-  const server = await startServer({
+  const options: Partial<ServerOptions> = {
     host,
     tcpPort: parsePort(values['tcp-port'], '--tcp-port', 5000),
     udpPort: parsePort(values['udp-port'], '--udp-port', 5001),
@@ -125,10 +125,14 @@ export async function run(argv: string[]): Promise<number> {
       rateLimit,
       silenceMs: parseSeconds(values['udp-timeout'], '--udp-timeout', UDP_DEFAULTS.silenceMs),
     },
-  });
-  // Compile the hot path before announcing the server (the ports are already bound, so errors
-  // came first): the first users then get optimised code. About half a second.
-  if (!values['no-warmup']) await warmUp(server.tcp?.options);
+  };
+  // Compile the hot path before the ports open (about half a second): the first users then get
+  // optimised code, and a client or load test that waits for the port, rather than for the
+  // banner, never meets a server still warming up.
+  if (!values['no-warmup'] && options.tcp === true) {
+    await warmUp({ ...options.tcpOptions, rateLimit: options.bench === true ? undefined : rateLimit });
+  }
+  const server = await startServer(options);
   if (values.bench) console.log(t('log_bench_mode'));
   printBanner(server, host, t);
   await untilSignal();

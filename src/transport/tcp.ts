@@ -68,8 +68,6 @@ export interface TcpTransport {
   readonly server: net.Server;
   readonly address: AddressInfo;
   readonly secure: boolean;
-  /** The options it runs with (defaults filled in). */
-  readonly options: Readonly<TcpOptions>;
   /** Live peers (named or not). */
   readonly peers: ReadonlySet<StreamPeer>;
   /** Stops accepting; existing connections are the hub's to close. */
@@ -113,7 +111,6 @@ export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Pr
     server,
     address,
     secure: opts.tls !== undefined,
-    options: opts,
     peers,
     stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
     async drain(graceMs) {
