@@ -347,6 +347,17 @@ interface NoticeWindow {
   offsets: number[];
 }
 
+let flushWaiters: (() => void)[] = [];
+
+/**
+ * Resolves once the notice window pending now, if any, has been written: its timer is the one
+ * timer a server keeps for a moment after the room goes quiet (tests that count timers wait).
+ */
+export function noticesFlushed(): Promise<void> {
+  if (lazyTimer === undefined) return Promise.resolve();
+  return new Promise((resolve) => flushWaiters.push(resolve));
+}
+
 function flushLazy(): void {
   const peers = lazyDirty;
   lazyDirty = [];
@@ -358,6 +369,9 @@ function flushLazy(): void {
   // first notice), so the window can start afresh.
   windowBase += windowNotices.length;
   windowNotices = [];
+  const waiters = flushWaiters;
+  flushWaiters = [];
+  for (const resolve of waiters) resolve();
 }
 
 function joinWindow(notices: Buffer[]): NoticeWindow {

@@ -2,6 +2,7 @@ import { once, setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { LeaveReason } from '../../src/hub/messages.js';
 import { type ChatServer, startServer } from '../../src/server.js';
+import { noticesFlushed } from '../../src/transport/stream-peer.js';
 import { checkDepartures, checkDeliveries, checkHandles, checkRoom } from './soak-checks.js';
 import { countHandles, type HandleCounts, heapAfterGc, kernelDrops, settledHandles } from './soak-measure.js';
 import { Member, type MemberAction, type MemberPlan, PUSH_TEXT, SlowReader } from './soak-members.js';
@@ -387,6 +388,8 @@ async function emptyRoom(run: Run): Promise<void> {
   if ((server.udp?.peers.size ?? 0) !== 0) fail(`${server.udp?.peers.size} UDP peers left after everyone left`);
   run.members = [];
   run.slow = [];
+  // The last leave notices may still wait in the notice window (its timer, up to lazyFlushMs).
+  await within(noticesFlushed(), opts.waitMs, 'the last notice window to be written').catch((err: unknown) => fail(String(err)));
   report.handles.after = await settledHandles((h) => sameSockets(h, report.handles.before));
   checkHandles('after everyone left', report.handles.before, report.handles.after, fail, true);
   report.heap.afterBytes = await heapAfterGc();

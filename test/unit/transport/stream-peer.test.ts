@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
-import { lazyFlushMs, StreamPeer } from '../../../src/transport/stream-peer.js';
+import { lazyFlushMs, noticesFlushed, StreamPeer } from '../../../src/transport/stream-peer.js';
 import { within } from '../../helpers/within.js';
 
 /** Just what StreamPeer uses of a socket, recording every write (and emitting 'write'). */
@@ -194,4 +194,14 @@ test('stream-peer - peers sent the notice window write slices of one shared buff
   const [first, last] = [all[0]?.s.writes[0] as Buffer, all[3]?.s.writes[0] as Buffer];
   assert.equal(first.buffer, last.buffer, 'the same memory');
   assert.equal(first.byteOffset - last.byteOffset, Buffer.byteLength(`${joins[0]}\n`), 'slices of one window buffer');
+});
+
+test('stream-peer - noticesFlushed resolves once the pending notice window is written, at once when none is', async () => {
+  await within(noticesFlushed(), 100, 'nothing pending');
+  const { p, s } = peer();
+  p.send('*** ana se ha unido al chat ***', true);
+  const flushed = noticesFlushed();
+  assert.equal(s.writes.length, 0, 'the notice waits for company');
+  await within(flushed, 2000, 'the notice window');
+  assert.equal(s.text(), '*** ana se ha unido al chat ***\n', 'written before it resolved');
 });
