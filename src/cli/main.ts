@@ -6,8 +6,8 @@
  *
  * The shebang caps V8's young generation at 2 MiB a semi-space (the default lets it grow to
  * 16 MiB, and a burst of thousands of connections makes it grow): with it, an idle user costs
- * the server about 5 KiB instead of 9 (README, Performance). `node dist/src/cli/main.js` works
- * too, just without the cap.
+ * the server about 3 KiB instead of 6 (README, Performance). `node dist/src/cli/main.js` works
+ * too: `charla server` then stops the growth itself (util/heap.ts).
  */
 import { CharlaError } from '../util/errors.js';
 import { VERSION } from '../util/version.js';

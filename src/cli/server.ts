@@ -9,6 +9,7 @@ import { formatHostPort } from '../transport/stream-peer.js';
 import { TCP_DEFAULTS } from '../transport/tcp.js';
 import { UDP_DEFAULTS } from '../transport/udp.js';
 import { warmUp } from '../transport/warm-up.js';
+import { capYoungGeneration } from '../util/heap.js';
 import { HUB_DEFAULTS, noLog } from '../hub/hub.js';
 import { parseCount, parseLangFlag, parseNumber, parsePort, parseSeconds, parseFlags } from './args.js';
 
@@ -81,6 +82,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  capYoungGeneration();
   const lang = parseLangFlag(values.lang);
   const t = translator(lang);
   const host = values.host ?? '0.0.0.0';
