@@ -188,13 +188,7 @@ export class StreamPeer implements Peer {
     }
     this.#closePiece();
     this.#pieces = [];
-    if (backedUp || bytes <= COPY_BELOW_BYTES) {
-      socket.write(Buffer.concat(pieces, bytes));
-      return;
-    }
-    socket.cork();
-    for (const piece of pieces) socket.write(piece);
-    socket.uncork();
+    this.#writeAll(pieces, backedUp || bytes <= COPY_BELOW_BYTES);
   }
 
   /**
@@ -238,13 +232,21 @@ export class StreamPeer implements Peer {
     if (pieces.length === 1) {
       const piece = pieces[0] as Buffer;
       socket.write(piece.length < shared.length && socket.writableLength > 0 ? Buffer.from(piece) : piece);
-    } else if (socket.writableLength > 0) {
-      socket.write(Buffer.concat(pieces));
     } else {
-      socket.cork();
-      for (const piece of pieces) socket.write(piece);
-      socket.uncork();
+      this.#writeAll(pieces, socket.writableLength > 0);
     }
+  }
+
+  /** Several pieces in one write: a copy of them all (`copy`), or one `writev()` of the pieces. */
+  #writeAll(pieces: Buffer[], copy: boolean): void {
+    const { socket } = this;
+    if (copy) {
+      socket.write(Buffer.concat(pieces));
+      return;
+    }
+    socket.cork();
+    for (const piece of pieces) socket.write(piece);
+    socket.uncork();
   }
 
   close(reason: LeaveReason): void {

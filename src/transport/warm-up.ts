@@ -25,7 +25,7 @@ export interface WarmUpOptions {
 /**
  * Two rooms: a small one whose departures settle the shapes that only change when users leave
  * (V8 throws away code compiled before such a change), then a classroom-sized one that compiles
- * the hot path for good. About 0.4 s on one core, and about 40 MB of garbage that the next
+ * the hot path for good. About 0.45 s on one core, and about 40 MB of garbage that the next
  * collections reclaim for the real users.
  */
 export const WARM_UP_DEFAULTS: WarmUpOptions = { rounds: [8, 24], messagesPerClient: 1600, linesPerWrite: 2, timeoutMs: 2000 };
@@ -46,10 +46,9 @@ export interface WarmUpResult {
  * batching, Node's own socket write path) and leave. V8 compiles those functions with the shapes
  * real traffic has, so the first users get optimised code instead of paying for the JIT: a fresh
  * Node server is about half as fast for its first few hundred thousand deliveries (see README,
- * Performance). Options that
- * change object shapes are mirrored (timers, keep-alive, a rate limiter, lifted so the warm-up is
- * not paced); TLS is not (its cost is in OpenSSL, not in compiled JavaScript). The private hub
- * shares nothing with the real one but the code.
+ * Performance). Options that change object shapes are mirrored (timers, keep-alive, a rate
+ * limiter, lifted so the warm-up is not paced); TLS is not (its cost is in OpenSSL, not in
+ * compiled JavaScript). The private hub shares nothing with the real one but the code.
  *
  * Best effort and bounded: it stops after `timeoutMs` whatever happened, and never throws.
  */
@@ -78,10 +77,7 @@ export async function warmUp(transport: Partial<TcpOptions> = {}, options: Parti
     }
   } finally {
     hub.shutdown();
-    const finished = Promise.all([listening.stopAccepting(), listening.drain(500)]);
-    let bound: NodeJS.Timeout | undefined;
-    await Promise.race([finished, new Promise((resolve) => (bound = setTimeout(resolve, 1000)))]);
-    clearTimeout(bound);
+    await upTo(Promise.all([listening.stopAccepting(), listening.drain(500)]), 1000);
     // libuv releases the closed listener in the close phase, which follows this turn's
     // setImmediate callbacks: two of them let it go before we return.
     for (let i = 0; i < 2; i++) await new Promise(setImmediate);
@@ -144,11 +140,15 @@ async function room(port: number, prefix: string, clients: number, opts: WarmUpO
     // to empty. The server closes first, so the TIME_WAITs stay on the warm-up's own port
     // instead of on dozens of ephemeral client ports another program might want to bind.
     for (const socket of sockets) socket.write('/quitar\n');
-    let bound: NodeJS.Timeout | undefined;
-    const gone = Promise.all(sockets.map(closed));
-    await Promise.race([gone, new Promise((resolve) => (bound = setTimeout(resolve, 1000)))]);
-    clearTimeout(bound);
+    await upTo(Promise.all(sockets.map(closed)), 1000);
     for (const socket of sockets) socket.destroy();
   }
   return deliveries;
+}
+
+/** Waits for `promise`, but no longer than `ms` (then carries on: the warm-up is best effort). */
+async function upTo(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
