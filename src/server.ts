@@ -21,7 +21,10 @@ export interface ServerOptions {
   bench: boolean;
   /** Addresses and subnets exempt from the per-address cap. */
   allow: readonly string[];
-  /** Loopback is exempt from the per-address cap too (as Ergo does), unless this is false. */
+  /**
+   * Loopback is exempt from the per-address cap (as Ergo does) and counts as a validated UDP
+   * address (only this machine can send from it), unless this is false.
+   */
   exemptLoopback: boolean;
   /** Server console; one line per call. */
   log: (line: string) => void;
@@ -87,7 +90,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       });
     }
     if (opts.udp) {
-      udp = await listenUdp(hub, { host: opts.host, port: opts.udpPort, now: opts.now, ...opts.udpOptions, ...rate }).catch((err: unknown) => {
+      udp = await listenUdp(hub, { host: opts.host, port: opts.udpPort, now: opts.now, trustLoopback: opts.exemptLoopback, ...opts.udpOptions, ...rate }).catch((err: unknown) => {
         throw listenError(err, 'UDP', opts.host, opts.udpPort, '--udp-port');
       });
     }

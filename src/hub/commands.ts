@@ -53,7 +53,7 @@ const HANDLERS: { [K in Command['kind']]: Handler<K> } = {
       session.peer.send(hub.t('msg_to_self'));
       return;
     }
-    target.peer.send(hub.t('private_from', { name: session.name as string, text }));
+    target.peer.send(hub.t('private_from', { name: session.name as string, text }), false, true);
     session.peer.send(hub.t('private_to', { name: target.name as string, text }));
   },
 

@@ -127,15 +127,40 @@ export class Hub {
       peer.close('server_shutdown');
       return false;
     }
-    if (maxUsers > 0 && this.#joined.size >= maxUsers) {
+    if (maxUsers > 0 && this.#joined.size >= maxUsers && !this.#makeRoom(peer, undefined)) {
       return this.#refuse(peer, this.t('server_full', { max: maxUsers }));
     }
-    const fromAddress = this.#perAddress.get(peer.address) ?? 0;
-    if (maxConnectionsPerAddress > 0 && fromAddress >= maxConnectionsPerAddress && !this.options.isExemptAddress(peer.address)) {
+    if (
+      maxConnectionsPerAddress > 0 &&
+      (this.#perAddress.get(peer.address) ?? 0) >= maxConnectionsPerAddress &&
+      !this.options.isExemptAddress(peer.address) &&
+      !this.#makeRoom(peer, peer.address)
+    ) {
       return this.#refuse(peer, this.t('too_many_connections', { max: maxConnectionsPerAddress }));
     }
-    this.#perAddress.set(peer.address, fromAddress + 1);
+    this.#perAddress.set(peer.address, (this.#perAddress.get(peer.address) ?? 0) + 1);
     this.#sessions.set(peer, { peer, name: undefined, key: undefined, authenticated: this.options.password === undefined });
+    return true;
+  }
+
+  /**
+   * A full server (or, with `address`, a full address) makes room for `newcomer` by sending away
+   * the oldest provisional user (a UDP address never shown to receive: perhaps forged), so that
+   * forged registrations can never lock out anyone whose address is proven. A provisional
+   * newcomer gets no room. True when room was made.
+   */
+  #makeRoom(newcomer: Peer, address: string | undefined): boolean {
+    if (newcomer.provisional === true) return false;
+    let victim: Session | undefined;
+    for (const session of address === undefined ? this.#joined.values() : this.#sessions.values()) {
+      if (session.peer.provisional === true && (address === undefined || session.peer.address === address)) {
+        victim = session;
+        break;
+      }
+    }
+    if (victim === undefined) return false;
+    victim.peer.close('displaced');
+    this.leave(victim.peer, 'displaced');
     return true;
   }
 
@@ -174,7 +199,7 @@ export class Hub {
    */
   broadcast(line: string, except?: Peer, lazy = false): void {
     for (const peer of this.#joined.keys()) {
-      if (peer !== except) peer.send(line, lazy);
+      if (peer !== except) peer.send(line, lazy, true);
     }
   }
 
@@ -193,7 +218,7 @@ export class Hub {
     // without one: its /pass line is not a name attempt, and needs no answer.
     if (PASS_LINE.test(line.trim())) return;
     const { maxUsers } = this.options;
-    if (maxUsers > 0 && this.#joined.size >= maxUsers) {
+    if (maxUsers > 0 && this.#joined.size >= maxUsers && !this.#makeRoom(peer, undefined)) {
       // Checked again here: several connections may have been let in before any named itself.
       peer.send(this.t('server_full', { max: maxUsers }));
       peer.close('kicked');

@@ -46,6 +46,9 @@ const CATALOGUE = {
   reason_kicked: { es: 'expulsado por los límites del servidor', en: "kicked by the server's limits" },
   reason_server_shutdown: { es: 'el servidor se cerró', en: 'server shut down' },
   reason_error: { es: 'error del servidor', en: 'server error' },
+  reason_unreachable: { es: 'inalcanzable', en: 'unreachable' },
+  reason_echo: { es: 'devolvía los mensajes del servidor', en: "echoed the server's messages back" },
+  reason_displaced: { es: 'sin validar, dejó sitio a otro usuario', en: 'unvalidated, made room for another user' },
 
   // --- replies to one user ---
   welcome: {
@@ -126,6 +129,8 @@ const CATALOGUE = {
     en: 'Error: send your name in a datagram first.',
   },
   password_required: { es: 'Error: este servidor pide contraseña: envía /pass CONTRASEÑA antes de tu nombre.', en: 'Error: this server needs a password: send /pass PASSWORD before your name.' },
+  name_refused_short: { es: 'Error: elige otro nombre', en: 'Error: pick another name' },
+  password_required_short: { es: 'Error: falta /pass CLAVE', en: 'Error: send /pass KEY' },
   password_wrong: { es: 'Error: contraseña incorrecta. Conexión cerrada.', en: 'Error: wrong password. Connection closed.' },
   http_not_chat: {
     es: 'Esto es un servidor de chat charla (TCP, una línea por mensaje), no un servidor web. Conéctate con: charla client --host {host} --port {port}',
@@ -146,6 +151,18 @@ const CATALOGUE = {
   log_left: { es: '{name} desconectado ({reason}).', en: '{name} disconnected ({reason}).' }, // seed: "{name} desconectado."
   log_dropped: { es: 'Conexión de {peer} cerrada antes de dar nombre ({reason}).', en: 'Connection from {peer} closed before naming ({reason}).' },
   log_shutdown: { es: 'charla: cerrando ({users} usuarios avisados)…', en: 'charla: shutting down ({users} users told)…' },
+  log_udp_send_failed: {
+    es: 'charla: no se puede enviar a {peer}: {error}',
+    en: 'charla: cannot send to {peer}: {error}',
+  },
+  log_udp_withheld: {
+    es: 'charla: {peer} no ha validado su dirección: se retienen las respuestas de más de 3 veces lo recibido de ella (antiamplificación)',
+    en: 'charla: {peer} has not validated its address: replies over 3 times what it sent are withheld (anti-amplification)',
+  },
+  log_udp_echo: {
+    es: 'charla: {peer} devolvía los mensajes del servidor (¿otro servidor o un bucle?); se ignora durante {minutes} min',
+    en: "charla: {peer} echoed the server's messages back (another server, or a loop?); ignored for {minutes} min",
+  },
   log_peer_error: { es: 'charla: error con {peer}: {error}', en: 'charla: error with {peer}: {error}' },
 
   // --- terminal client ---
@@ -202,7 +219,10 @@ export type LeaveReason =
   | 'flood'
   | 'kicked'
   | 'server_shutdown'
-  | 'error';
+  | 'error'
+  | 'unreachable'
+  | 'echo'
+  | 'displaced';
 
 /**
  * The text for `key` in `lang`, with `{param}` placeholders filled in. A missing parameter is

@@ -20,10 +20,18 @@ export interface Peer {
   /** The remote address (no port), for per-address limits. */
   readonly address: string;
   /**
-   * Queues one line of text (no line terminator; the transport frames it). A `lazy` line (a room
-   * notice) may be held a few milliseconds to share a write with others; order is kept.
+   * True while nothing shows that this peer's address receives what is sent to it (a UDP source
+   * that has not echoed an address-validation token): such a user gives way to anyone else when
+   * the server or its address is full, so forged registrations cannot lock people out.
    */
-  send(line: string, lazy?: boolean): void;
+  readonly provisional?: boolean;
+  /**
+   * Queues one line of text (no line terminator; the transport frames it). A `lazy` line (a room
+   * notice) may be held a few milliseconds to share a write with others; order is kept. `room`
+   * marks the room's traffic (others' messages and notices) as opposed to a reply to this peer's
+   * own input: a transport that bounds replies to unproven addresses (UDP) tells them apart.
+   */
+  send(line: string, lazy?: boolean, room?: boolean): void;
   /** Ends the connection for `reason`; the transport then reports it with `hub.leave`. */
   close(reason: LeaveReason): void;
 }

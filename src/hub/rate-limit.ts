@@ -1,7 +1,8 @@
 import type { Clock } from '../util/clock.js';
 
 /**
- * A token bucket: `burst` tokens at most, refilled at `ratePerSec`. One token per message.
+ * A token bucket: `burst` tokens at most, refilled at `ratePerSec`. One token per message (or,
+ * for a byte budget, one per byte).
  * Pure arithmetic over an injected clock, so tests run on a fake one.
  */
 export class TokenBucket {
@@ -29,11 +30,11 @@ export class TokenBucket {
     }
   }
 
-  /** Takes one token if there is one; false means "over the rate". */
-  take(): boolean {
+  /** Takes `count` tokens (one by default) if there are that many; false means "over the rate". */
+  take(count = 1): boolean {
     this.#refill();
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
+    if (this.#tokens >= count) {
+      this.#tokens -= count;
       return true;
     }
     return false;

@@ -2,13 +2,15 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Hub } from '../hub/hub.js';
-import type { LeaveReason } from '../hub/messages.js';
+import type { LeaveReason, MessageKey } from '../hub/messages.js';
 import { normalizeName } from '../hub/names.js';
 import type { Peer } from '../hub/peer.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit, TokenBucket } from '../hub/rate-limit.js';
+import { AddressTokens, parseTokenLine, TOKEN_PREFIX } from '../protocol/address-token.js';
 import { splitDatagram } from '../protocol/datagram.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { type Clock, monotonic } from '../util/clock.js';
+import { forbiddenSource, isLoopback, LocalAddresses } from '../util/source-address.js';
 import { formatHostPort, normalizeAddress } from './stream-peer.js';
 
 /** Limits and timings of the UDP transport. */
@@ -34,11 +36,25 @@ export interface UdpOptions {
   /**
    * Replies to sources that are not registered users (a bad name, a datagram from a stranger)
    * are limited per remote IP (a few at once, then one every few seconds) and to
-   * `strangerRepliesPerSec` in all, so a forged source address can never turn the server into
-   * an amplifier, while a person retrying a taken name still gets each answer.
+   * `strangerRepliesPerSec` in all, on top of the anti-amplification limit.
    */
   strangerReplyLimit: RateLimit;
   strangerRepliesPerSec: number;
+  /**
+   * Loopback sources count as validated: only this machine can send from 127.0.0.0/8 or ::1
+   * (the kernel drops such packets from outside), and forging them takes a local root.
+   */
+  trustLoopback: boolean;
+  /**
+   * The room's traffic to an unvalidated user (others' messages and notices; replies are bound
+   * by the 3x rule instead), in bytes per second and burst: enough for a lively classroom, not
+   * enough to make a forged registration a fire hose.
+   */
+  unvalidatedRoomBytes: RateLimit;
+  /** A source found echoing the server's own lines back is ignored for this long. */
+  echoQuarantineMs: number;
+  /** Send failures and the anti-amplification notes go here (once per peer). */
+  logError: ((line: string) => void) | undefined;
   now: Clock;
 }
 
@@ -53,14 +69,33 @@ export const UDP_DEFAULTS: UdpOptions = {
   warnIntervalMs: 5000,
   strangerReplyLimit: { ratePerSec: 0.5, burst: 4 },
   strangerRepliesPerSec: 50,
+  trustLoopback: true,
+  unvalidatedRoomBytes: { ratePerSec: 4096, burst: 16_384 },
+  echoQuarantineMs: 10 * 60_000,
+  logError: undefined,
   now: monotonic,
 };
+
+/**
+ * The anti-amplification limit (QUIC's, RFC 9000 §8): to an address not yet validated the
+ * server sends at most this many times the bytes it received from it.
+ */
+export const AMPLIFICATION_FACTOR = 3;
+
+/** Lines remembered per unvalidated peer, to recognise them when they come back (a loop). */
+const ECHO_MEMORY = 8;
+
+/** Send errors that say nothing about the peer (a full buffer): the datagram is lost, the peer stays. */
+const TRANSIENT_SEND_ERRORS = new Set(['ENOBUFS', 'EAGAIN', 'EWOULDBLOCK', 'EINTR', 'EMSGSIZE']);
 
 /** A UDP user: one remote address and port. */
 export class UdpPeer implements Peer {
   readonly id: string;
   readonly transport = 'udp' as const;
+  /** The address for limits and logs: IPv4-mapped IPv6 shown as plain IPv4. */
   readonly address: string;
+  /** The address exactly as the socket reported it: replies go there (a udp6 socket needs ::ffff:). */
+  readonly replyAddress: string;
   readonly port: number;
   readonly key: string;
   lastHeardMs: number;
@@ -68,26 +103,53 @@ export class UdpPeer implements Peer {
   /** Datagrams dropped by the rate limit over this peer's life (for logs and tests). */
   dropped = 0;
   lastWarnMs = -Infinity;
+  /** The address echoed a token (or is loopback): nothing it is sent is bounded by the 3x rule. */
+  validated: boolean;
+  /** Payload bytes received from this address (counted while unvalidated). */
+  bytesIn = 0;
+  /** Reply bytes sent while unvalidated. */
+  repliesOut = 0;
+  /** Bytes not sent because the address was not validated. */
+  withheld = 0;
+  /** The room's bytes while unvalidated. */
+  roomBudget: TokenBucket | undefined;
+  /** The last lines sent while unvalidated (a ring), to recognise them coming back. */
+  recent: string[] | undefined;
+  #recentNext = 0;
+  /** Told once in the log that replies are withheld / that a send failed. */
+  withheldLogged = false;
+  sendFailed = false;
+  /** The one callback of every send to this peer (no closure per datagram). */
+  readonly onSent: (err: Error | null) => void;
   #transport: UdpTransportImpl;
   #closed = false;
 
-  constructor(transport: UdpTransportImpl, address: string, port: number, now: number, bucket: TokenBucket | undefined) {
+  constructor(transport: UdpTransportImpl, replyAddress: string, port: number, now: number, bucket: TokenBucket | undefined, validated: boolean) {
     this.#transport = transport;
-    this.address = address;
+    this.replyAddress = replyAddress;
+    this.address = normalizeAddress(replyAddress);
     this.port = port;
-    this.key = formatHostPort(address, port);
-    this.id = `udp ${this.key}`;
+    this.key = formatHostPort(replyAddress, port);
+    this.id = `udp ${formatHostPort(this.address, port)}`;
     this.lastHeardMs = now;
     this.bucket = bucket;
+    this.validated = validated;
+    this.onSent = (err) => {
+      if (err !== null && err !== undefined) transport.sendFailed(this, err);
+    };
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  send(line: string): void {
+  get provisional(): boolean {
+    return !this.validated;
+  }
+
+  send(line: string, _lazy?: boolean, room?: boolean): void {
     if (this.#closed) return;
-    this.#transport.sendTo(this, line);
+    this.#transport.sendTo(this, line, room === true);
   }
 
   close(reason: LeaveReason): void {
@@ -95,6 +157,46 @@ export class UdpPeer implements Peer {
     this.#closed = true;
     this.#transport.forget(this, reason);
   }
+
+  /** The address proved it receives: from now on it is an ordinary user. */
+  validate(): void {
+    this.validated = true;
+    this.roomBudget = undefined;
+    this.recent = undefined;
+  }
+
+  remember(line: string): void {
+    this.recent ??= [];
+    this.recent[this.#recentNext] = line;
+    this.#recentNext = (this.#recentNext + 1) % ECHO_MEMORY;
+  }
+}
+
+/**
+ * True when `text` ends with `: LINE` for a LINE in `sent` (and has something before it): what
+ * another chat server sends back when it has been made to take our address for a user's, with
+ * its own name for us in front (`eco: ana: hola`), however many servers the line went through
+ * (`c: b: ana: hola`). A person would have to type a whole line they were just sent, after some
+ * other text and a colon.
+ */
+export function isEcho(text: string, sent: readonly (string | undefined)[] | undefined): boolean {
+  if (sent === undefined) return false;
+  for (const line of sent) {
+    if (line === undefined || text.length < line.length + 3 || !text.endsWith(line)) continue;
+    const at = text.length - line.length;
+    if (text.charCodeAt(at - 1) === 0x20 && text.charCodeAt(at - 2) === 0x3a) return true;
+  }
+  return false;
+}
+
+/** What the UDP transport counts, for tests and the README's figures. */
+export interface UdpStats {
+  /** Reply and room bytes withheld from unvalidated addresses. */
+  withheldBytes: number;
+  /** Datagrams dropped unanswered for their source (own address, port 0, broadcast, an echo). */
+  refusedSources: number;
+  /** Addresses that echoed a valid token. */
+  validations: number;
 }
 
 /** A bound UDP transport. */
@@ -102,21 +204,32 @@ export interface UdpTransport {
   readonly socket: dgram.Socket;
   readonly address: AddressInfo;
   readonly peers: ReadonlyMap<string, UdpPeer>;
+  readonly stats: Readonly<UdpStats>;
   /** Removes users silent for longer than `silenceMs` as of `nowMs` (called by a timer). */
   sweep(nowMs: number): void;
   close(): Promise<void>;
 }
 
-/** Most remote IPs remembered by the stranger-reply limiter before it starts afresh. */
+/** Most remote IPs (or sources) remembered by the stranger tables before they start afresh. */
 const STRANGER_TABLE_MAX = 4096;
 
 class UdpTransportImpl implements UdpTransport {
   readonly socket: dgram.Socket;
   readonly peers = new Map<string, UdpPeer>();
+  readonly stats: UdpStats = { withheldBytes: 0, refusedSources: 0, validations: 0 };
   readonly #hub: Hub;
   readonly #opts: UdpOptions;
+  readonly #logError: (line: string) => void;
+  readonly #tokens = new AddressTokens();
+  readonly #local = new LocalAddresses();
   readonly #strangerReplies = new Map<string, TokenBucket>();
   readonly #strangerBucket: TokenBucket;
+  /** The last reply sent to each stranger source (to recognise it coming back). */
+  readonly #strangerSent = new Map<string, string>();
+  /** Sources found echoing: ignored until the time given. */
+  readonly #quarantine = new Map<string, number>();
+  #ownPort = 0;
+  #strangerFailureLoggedAt = -Infinity;
   #timer: NodeJS.Timeout | undefined;
   #lastLine = '';
   #lastData = Buffer.alloc(0);
@@ -125,6 +238,7 @@ class UdpTransportImpl implements UdpTransport {
     this.#hub = hub;
     this.socket = socket;
     this.#opts = opts;
+    this.#logError = opts.logError ?? ((line) => hub.options.log(line));
     this.#strangerBucket = new TokenBucket(opts.strangerRepliesPerSec, opts.strangerRepliesPerSec, opts.now);
   }
 
@@ -133,41 +247,72 @@ class UdpTransportImpl implements UdpTransport {
   }
 
   start(): void {
+    this.#ownPort = this.socket.address().port;
     this.socket.on('message', (msg, rinfo) => {
       try {
         this.#onMessage(msg, rinfo);
       } catch (err) {
         // A bug while serving one source costs that source its session, never the process.
-        this.#hub.options.log(this.#hub.t('log_peer_error', { peer: `udp ${rinfo.address}:${rinfo.port}`, error: String(err) }));
-        this.peers.get(formatHostPort(normalizeAddress(rinfo.address), rinfo.port))?.close('error');
+        this.#logError(this.#hub.t('log_peer_error', { peer: `udp ${rinfo.address}:${rinfo.port}`, error: String(err) }));
+        this.peers.get(formatHostPort(rinfo.address, rinfo.port))?.close('error');
       }
     });
-    // ICMP errors on an unconnected socket (a client that went away) are not ours to die of.
+    // Errors of an unconnected socket are reported per send (see sendFailed), never here.
     this.socket.on('error', () => {});
     this.#timer = setInterval(() => this.sweep(this.#opts.now()), this.#opts.sweepIntervalMs);
     this.#timer.unref();
   }
 
   #onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    const address = normalizeAddress(rinfo.address);
     const now = this.#opts.now();
-    let peer = this.peers.get(formatHostPort(address, rinfo.port));
-    if (msg.length === 0) {
-      // Keep-alive (charla's UDP client sends an empty datagram now and then).
-      if (peer !== undefined) peer.lastHeardMs = now;
+    const key = formatHostPort(rinfo.address, rinfo.port);
+    let peer = this.peers.get(key);
+    if (peer === undefined && this.#refusedSource(rinfo, key, now)) return;
+    if (peer !== undefined) {
+      peer.lastHeardMs = now; // only what a user sends keeps it alive
+      if (!peer.validated) peer.bytesIn += msg.length;
+    }
+    if (msg.length === 0) return; // a keep-alive (charla's UDP client sends one now and then)
+    if (msg.length > this.#opts.maxLineBytes) {
+      const line = this.#hub.t('line_too_long', { max: this.#opts.maxLineBytes });
+      if (peer !== undefined) peer.send(line);
+      else this.#replyToStranger(rinfo, key, line, msg.length, undefined);
       return;
     }
+    const lines = splitDatagram(msg);
+    // Address validation's control lines lead a datagram (README "Wire protocol").
+    let first = 0;
+    let validated = false;
+    for (; first < lines.length; first++) {
+      const control = parseTokenLine(lines[first] as string);
+      if (control === undefined) break;
+      if (control.kind === 'request') {
+        this.#sendToken(peer, rinfo, key, msg.length, now);
+      } else if (this.#tokens.check(control.token, rinfo.address, rinfo.port, now)) {
+        validated = true;
+        if (peer !== undefined && !peer.validated) {
+          peer.validate();
+          this.stats.validations++;
+        }
+      }
+    }
+    if (first === lines.length) return;
     if (peer === undefined) {
-      peer = this.#admit(msg, address, rinfo.port, now);
+      if (isEcho(lines[first] as string, [this.#strangerSent.get(key)])) {
+        this.#quarantineSource(key, `udp ${formatHostPort(normalizeAddress(rinfo.address), rinfo.port)}`, now);
+        return;
+      }
+      peer = this.#admit(lines[first] as string, rinfo, key, now, msg.length, validated);
       if (peer === undefined) return;
     }
-    peer.lastHeardMs = now;
-    if (msg.length > this.#opts.maxLineBytes) {
-      peer.send(this.#hub.t('line_too_long', { max: this.#opts.maxLineBytes }));
-      return;
-    }
-    for (const line of splitDatagram(msg)) {
+    for (let i = first; i < lines.length; i++) {
       if (peer.closed) break;
+      const line = lines[i] as string;
+      if (!peer.validated && isEcho(line, peer.recent)) {
+        this.#quarantineSource(key, peer.id, now);
+        peer.close('echo');
+        return;
+      }
       if (peer.bucket !== undefined && !peer.bucket.take()) {
         this.#dropped(peer, now);
         continue;
@@ -177,66 +322,170 @@ class UdpTransportImpl implements UdpTransport {
   }
 
   /**
+   * A source that can never be a user, or that is being ignored: its datagram gets no answer
+   * and leaves no state. The server's own address and port (it would talk to itself), port 0,
+   * broadcast, multicast and unspecified addresses, and sources caught echoing.
+   */
+  #refusedSource(rinfo: dgram.RemoteInfo, key: string, now: number): boolean {
+    const address = normalizeAddress(rinfo.address);
+    const refused =
+      forbiddenSource(address, rinfo.port) !== undefined ||
+      (rinfo.port === this.#ownPort && this.#local.isOwn(address, now)) ||
+      this.#local.isSubnetBroadcast(address, now) ||
+      this.#quarantined(key, now);
+    if (refused) this.stats.refusedSources++;
+    return refused;
+  }
+
+  #quarantined(key: string, now: number): boolean {
+    const until = this.#quarantine.get(key);
+    if (until === undefined) return false;
+    if (now < until) return true;
+    this.#quarantine.delete(key);
+    return false;
+  }
+
+  #quarantineSource(key: string, id: string, now: number): void {
+    if (this.#quarantine.size >= STRANGER_TABLE_MAX) this.#quarantine.clear();
+    this.#quarantine.set(key, now + this.#opts.echoQuarantineMs);
+    this.#strangerSent.delete(key);
+    this.stats.refusedSources++;
+    this.#logError(this.#hub.t('log_udp_echo', { peer: id, minutes: Math.round(this.#opts.echoQuarantineMs / 60_000) }));
+  }
+
+  #trusted(address: string): boolean {
+    return this.#opts.trustLoopback && isLoopback(normalizeAddress(address));
+  }
+
+  /**
    * A datagram from an address with no session. It becomes a session only if it is a valid,
    * free name (or a password attempt when the server has one); anything else gets at most a
-   * rate-limited error reply and leaves no state behind, so forged sources cost nothing to keep.
-   * A command from a stranger is never executed: it is just a name that is not valid.
+   * rate-limited error reply, within the anti-amplification limit, and leaves no state behind,
+   * so forged sources cost nothing to keep. A command from a stranger is never executed: it is
+   * just a name that is not valid.
    */
-  #admit(msg: Buffer, address: string, port: number, now: number): UdpPeer | undefined {
-    if (msg.length > this.#opts.maxLineBytes) {
-      this.#replyToStranger(address, port, this.#hub.t('line_too_long', { max: this.#opts.maxLineBytes }));
-      return undefined;
-    }
-    const first = sanitize(splitDatagram(msg)[0] ?? '').trim();
-    const passwordAttempt = this.#hub.options.password !== undefined && first.startsWith('/');
+  #admit(firstLine: string, rinfo: dgram.RemoteInfo, key: string, now: number, bytes: number, validated: boolean): UdpPeer | undefined {
+    const first = sanitize(firstLine).trim();
+    const hub = this.#hub;
+    const passwordAttempt = hub.options.password !== undefined && first.startsWith('/');
     if (!passwordAttempt) {
-      const error =
-        this.#hub.options.password !== undefined ? this.#hub.t('password_required') : this.#hub.nameError(normalizeName(first));
+      const error = hub.options.password !== undefined ? hub.t('password_required') : hub.nameError(normalizeName(first));
       if (error !== undefined) {
-        this.#replyToStranger(address, port, error);
+        this.#replyToStranger(rinfo, key, error, bytes, hub.options.password !== undefined ? 'password_required_short' : 'name_refused_short');
         return undefined;
       }
     }
     const rate = this.#opts.rateLimit;
-    const peer = new UdpPeer(this, address, port, now, rate && new TokenBucket(rate.ratePerSec, rate.burst, this.#opts.now));
+    const trusted = validated || this.#trusted(rinfo.address);
+    const peer = new UdpPeer(this, rinfo.address, rinfo.port, now, rate && new TokenBucket(rate.ratePerSec, rate.burst, this.#opts.now), trusted);
+    if (validated) this.stats.validations++;
+    if (!trusted) {
+      peer.bytesIn = bytes;
+      const room = this.#opts.unvalidatedRoomBytes;
+      peer.roomBudget = new TokenBucket(room.ratePerSec, room.burst, this.#opts.now);
+      const last = this.#strangerSent.get(key);
+      if (last !== undefined) peer.remember(last);
+    }
+    this.#strangerSent.delete(key);
     this.peers.set(peer.key, peer);
-    if (this.#hub.logging) this.#hub.options.log(this.#hub.t('log_connected', { peer: peer.id }));
-    return this.#hub.connect(peer) ? peer : undefined;
+    if (hub.logging) hub.options.log(hub.t('log_connected', { peer: peer.id }));
+    return hub.connect(peer) ? peer : undefined;
   }
 
-  #replyToStranger(address: string, port: number, line: string): void {
-    let bucket = this.#strangerReplies.get(address);
+  /** Answers a token request: to a validated user at once, to anyone else within the 3x limit. */
+  #sendToken(peer: UdpPeer | undefined, rinfo: dgram.RemoteInfo, key: string, bytes: number, now: number): void {
+    const line = `${TOKEN_PREFIX}${this.#tokens.make(rinfo.address, rinfo.port, now)}`;
+    if (peer === undefined) this.#replyToStranger(rinfo, key, line, bytes, undefined);
+    else peer.send(line);
+  }
+
+  /**
+   * A reply to a source with no session: at most three times the datagram it answers (or a
+   * short form of the refusal when the full one is larger), at most a few per IP and 50 a second
+   * in all. Loopback (when trusted) is only rate limited.
+   */
+  #replyToStranger(rinfo: dgram.RemoteInfo, key: string, line: string, bytes: number, short: MessageKey | undefined): void {
+    let data = Buffer.from(line, 'utf8');
+    let sent = line;
+    if (!this.#trusted(rinfo.address) && data.length > AMPLIFICATION_FACTOR * bytes) {
+      this.stats.withheldBytes += data.length;
+      if (short === undefined) return;
+      sent = this.#hub.t(short);
+      data = Buffer.from(sent, 'utf8');
+      if (data.length > AMPLIFICATION_FACTOR * bytes) return;
+    }
+    const ip = normalizeAddress(rinfo.address);
+    let bucket = this.#strangerReplies.get(ip);
     if (bucket === undefined) {
       if (this.#strangerReplies.size >= STRANGER_TABLE_MAX) this.#strangerReplies.clear();
       const { ratePerSec, burst } = this.#opts.strangerReplyLimit;
       bucket = new TokenBucket(ratePerSec, burst, this.#opts.now);
-      this.#strangerReplies.set(address, bucket);
+      this.#strangerReplies.set(ip, bucket);
     }
     if (!bucket.take() || !this.#strangerBucket.take()) return;
-    this.socket.send(Buffer.from(line, 'utf8'), port, address, () => {});
+    if (!this.#trusted(rinfo.address)) {
+      if (this.#strangerSent.size >= STRANGER_TABLE_MAX) this.#strangerSent.clear();
+      this.#strangerSent.set(key, sent);
+    }
+    this.socket.send(data, rinfo.port, rinfo.address, (err) => {
+      if (err !== null && err !== undefined) this.#strangerSendFailed(key, err);
+    });
   }
 
   #dropped(peer: UdpPeer, now: number): void {
     peer.dropped++;
     if (now - peer.lastWarnMs < this.#opts.warnIntervalMs) return;
     peer.lastWarnMs = now;
-    this.sendTo(peer, this.#hub.t('rate_dropped'));
+    this.sendTo(peer, this.#hub.t('rate_dropped'), false);
   }
 
-  sendTo(peer: UdpPeer, line: string): void {
-    if (this.#hub.session(peer)?.name === undefined) {
-      // Not a user yet (password given, name pending, or being refused): stranger rules apply.
-      this.#replyToStranger(peer.address, peer.port, line);
-      return;
-    }
+  sendTo(peer: UdpPeer, line: string, room: boolean): void {
     if (line !== this.#lastLine) {
       // One encoding per broadcast, not per receiver (the hub hands everyone the same string).
       this.#lastLine = line;
       this.#lastData = Buffer.from(line, 'utf8');
     }
-    // Datagram boundaries frame the message: no newline. Errors (a vanished client's ICMP
-    // unreachable) are ignored: UDP promises nothing, and silence will remove the user.
-    this.socket.send(this.#lastData, peer.port, peer.address, () => {});
+    const data = this.#lastData;
+    if (!peer.validated && !this.#withinBudget(peer, data.length, room)) return;
+    if (this.#hub.session(peer)?.name === undefined) {
+      // Not a user yet (password given, name pending, or being refused): the per-IP reply limit too.
+      if (!this.#strangerBucket.take()) return;
+    }
+    if (!peer.validated) peer.remember(line);
+    // Datagram boundaries frame the message: no newline.
+    this.socket.send(data, peer.port, peer.replyAddress, peer.onSent);
+  }
+
+  /** The anti-amplification limit for replies, and the byte rate for the room's traffic. */
+  #withinBudget(peer: UdpPeer, bytes: number, room: boolean): boolean {
+    const ok = room ? (peer.roomBudget?.take(bytes) ?? true) : peer.repliesOut + bytes <= AMPLIFICATION_FACTOR * peer.bytesIn;
+    if (ok) {
+      if (!room) peer.repliesOut += bytes;
+      return true;
+    }
+    peer.withheld += bytes;
+    this.stats.withheldBytes += bytes;
+    if (!peer.withheldLogged) {
+      peer.withheldLogged = true;
+      if (this.#hub.logging) this.#hub.options.log(this.#hub.t('log_udp_withheld', { peer: peer.id }));
+    }
+    return false;
+  }
+
+  /** A send to a user failed: said once, and the user is removed unless the failure was transient. */
+  sendFailed(peer: UdpPeer, err: Error & { code?: string }): void {
+    if (!peer.sendFailed) {
+      peer.sendFailed = true;
+      this.#logError(this.#hub.t('log_udp_send_failed', { peer: peer.id, error: err.code ?? err.message }));
+    }
+    if (!TRANSIENT_SEND_ERRORS.has(err.code ?? '')) peer.close('unreachable');
+  }
+
+  #strangerSendFailed(key: string, err: Error & { code?: string }): void {
+    const now = this.#opts.now();
+    if (now - this.#strangerFailureLoggedAt < 10_000) return;
+    this.#strangerFailureLoggedAt = now;
+    this.#logError(this.#hub.t('log_udp_send_failed', { peer: `udp ${key}`, error: err.code ?? err.message }));
   }
 
   forget(peer: UdpPeer, reason: LeaveReason): void {

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import type { TestContext } from 'node:test';
+import { TOKEN_REQUEST } from '../../src/protocol/address-token.js';
 import { within } from './within.js';
 
 /** A raw UDP test client bound to 127.0.0.1: one datagram per message, in and out. */
@@ -11,9 +12,12 @@ export class UdpClient {
   #read = 0;
   #waiters: Array<() => void> = [];
 
-  constructor(socket: dgram.Socket, port: number) {
+  readonly host: string;
+
+  constructor(socket: dgram.Socket, port: number, host = '127.0.0.1') {
     this.socket = socket;
     this.port = port;
+    this.host = host;
     socket.on('message', (msg) => {
       this.messages.push(msg.toString('utf8'));
       const waiters = this.#waiters;
@@ -23,7 +27,16 @@ export class UdpClient {
   }
 
   send(text: string | Uint8Array): void {
-    this.socket.send(typeof text === 'string' ? Buffer.from(text) : text, this.port, '127.0.0.1');
+    this.socket.send(typeof text === 'string' ? Buffer.from(text) : text, this.port, this.host);
+  }
+
+  /**
+   * Asks the server for an address-validation token and returns the line that echoes it, to be
+   * put first in the next datagram (README "Wire protocol").
+   */
+  async token(ms = 3000): Promise<string> {
+    this.send(TOKEN_REQUEST);
+    return this.waitFor(/^\/token [A-Za-z0-9_-]{16}$/, ms);
   }
 
   async until(what: string, check: () => boolean, ms = 3000): Promise<void> {
@@ -49,13 +62,13 @@ export class UdpClient {
   }
 }
 
-/** A UDP socket talking to the server's UDP port; closed after the test. */
-export async function udpClient(t: TestContext, serverPort: number): Promise<UdpClient> {
-  const socket = dgram.createSocket('udp4');
-  socket.bind(0, '127.0.0.1');
+/** A UDP socket talking to the server's UDP port (at `host`, IPv4 or IPv6 loopback); closed after the test. */
+export async function udpClient(t: TestContext, serverPort: number, host = '127.0.0.1'): Promise<UdpClient> {
+  const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  socket.bind(0, host);
   await within(once(socket, 'listening'), 3000, 'the UDP test socket to bind');
   t.after(() => socket.close());
-  return new UdpClient(socket, serverPort);
+  return new UdpClient(socket, serverPort, host);
 }
 
 /** Registers `name` over UDP; resolves after the welcome datagram. */
