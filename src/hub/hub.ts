@@ -3,7 +3,7 @@ import { parseCommand } from '../protocol/command.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { runCommand } from './commands.js';
 import { type Lang, type LeaveReason, type Translate, leaveNotice, translator } from './messages.js';
-import { checkName, foldName, normalizeName, type NameProblem } from './names.js';
+import { checkName, foldName, MAX_MARKS_PER_BASE, normalizeName, type NameProblem } from './names.js';
 import type { Peer } from './peer.js';
 
 /** Options of the chat room itself (transport limits live with the transports). */
@@ -51,10 +51,11 @@ export interface Session {
   authenticated: boolean;
 }
 
-const NAME_ERRORS: Record<NameProblem, 'name_empty' | 'name_too_long' | 'name_invalid' | 'name_reserved'> = {
+const NAME_ERRORS: Record<NameProblem, 'name_empty' | 'name_too_long' | 'name_invalid' | 'name_marks' | 'name_reserved'> = {
   empty: 'name_empty',
   too_long: 'name_too_long',
   invalid: 'name_invalid',
+  marks: 'name_marks',
   reserved: 'name_reserved',
 };
 
@@ -232,7 +233,9 @@ export class Hub {
    */
   nameError(name: string, session?: Session): string | undefined {
     const problem = checkName(name, this.options.maxNameLength);
-    if (problem !== undefined) return this.t(NAME_ERRORS[problem], { name, max: this.options.maxNameLength });
+    if (problem !== undefined) {
+      return this.t(NAME_ERRORS[problem], { name, max: this.options.maxNameLength, marks: MAX_MARKS_PER_BASE });
+    }
     const holder = this.#byKey.get(foldName(name));
     if (holder !== undefined && holder !== session) return this.t('name_taken', { name });
     return undefined;
