@@ -20,6 +20,13 @@ export interface Peer {
   /** The remote address (no port), for per-address limits. */
   readonly address: string;
   /**
+   * The longest line, in UTF-8 bytes without its terminator, this peer's transport carries: a
+   * stream's `--max-line-bytes`, a UDP peer's datagram bound (`UDP_MAX_DATAGRAM_BYTES` at most).
+   * Long replies (`/listar`, the welcome) are cut or shortened to fit it; chat lines are not
+   * checked (they arrived within the same bound).
+   */
+  readonly maxLineBytes: number;
+  /**
    * Queues one line of text (no line terminator; the transport frames it). A `lazy` line (a room
    * notice) may be held a few milliseconds to share a write with others; order is kept.
    */

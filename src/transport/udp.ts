@@ -6,7 +6,7 @@ import type { LeaveReason } from '../hub/messages.js';
 import { normalizeName } from '../hub/names.js';
 import type { Peer } from '../hub/peer.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit, TokenBucket } from '../hub/rate-limit.js';
-import { splitDatagram } from '../protocol/datagram.js';
+import { splitDatagram, UDP_MAX_DATAGRAM_BYTES } from '../protocol/datagram.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { type Clock, monotonic } from '../util/clock.js';
 import { formatHostPort, normalizeAddress } from './stream-peer.js';
@@ -63,6 +63,8 @@ export class UdpPeer implements Peer {
   readonly address: string;
   readonly port: number;
   readonly key: string;
+  /** The UDP transport's `maxLineBytes`, but never past `UDP_MAX_DATAGRAM_BYTES` (see Peer). */
+  readonly maxLineBytes: number;
   lastHeardMs: number;
   readonly bucket: TokenBucket | undefined;
   /** Datagrams dropped by the rate limit over this peer's life (for logs and tests). */
@@ -71,8 +73,9 @@ export class UdpPeer implements Peer {
   #transport: UdpTransportImpl;
   #closed = false;
 
-  constructor(transport: UdpTransportImpl, address: string, port: number, now: number, bucket: TokenBucket | undefined) {
+  constructor(transport: UdpTransportImpl, address: string, port: number, now: number, bucket: TokenBucket | undefined, maxLineBytes: number) {
     this.#transport = transport;
+    this.maxLineBytes = Math.min(maxLineBytes, UDP_MAX_DATAGRAM_BYTES);
     this.address = address;
     this.port = port;
     this.key = formatHostPort(address, port);
@@ -198,7 +201,7 @@ class UdpTransportImpl implements UdpTransport {
       }
     }
     const rate = this.#opts.rateLimit;
-    const peer = new UdpPeer(this, address, port, now, rate && new TokenBucket(rate.ratePerSec, rate.burst, this.#opts.now));
+    const peer = new UdpPeer(this, address, port, now, rate && new TokenBucket(rate.ratePerSec, rate.burst, this.#opts.now), this.#opts.maxLineBytes);
     this.peers.set(peer.key, peer);
     if (this.#hub.logging) this.#hub.options.log(this.#hub.t('log_connected', { peer: peer.id }));
     return this.#hub.connect(peer) ? peer : undefined;
