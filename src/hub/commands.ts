@@ -1,5 +1,6 @@
 import type { Command } from '../protocol/command.js';
 import type { Hub, Session } from './hub.js';
+import { packLines } from './list-lines.js';
 import { normalizeName } from './names.js';
 
 /**
@@ -14,7 +15,10 @@ const HANDLERS: { [K in Command['kind']]: Handler<K> } = {
   },
 
   list(hub, session) {
-    session.peer.send(hub.t('user_list', { users: hub.names().join(', ') })); // seed: asker only
+    // seed: "Usuarios: a, b, c", to the asker only; a long list comes as several such lines, each
+    // within what the asker's transport carries (a TCP line, one unfragmented UDP datagram).
+    const { peer } = session;
+    for (const line of packLines(hub.names(), (users) => hub.t('user_list', { users }), peer.maxLineBytes)) peer.send(line);
   },
 
   quit(hub, session) {

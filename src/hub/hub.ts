@@ -2,8 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseCommand } from '../protocol/command.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { runCommand } from './commands.js';
+import { LIST_SEPARATOR } from './list-lines.js';
 import { type Lang, type LeaveReason, type Translate, leaveNotice, translator } from './messages.js';
-import { checkName, foldName, normalizeName, type NameProblem } from './names.js';
+import { checkName, foldName, MAX_MARKS_PER_BASE, normalizeName, type NameProblem } from './names.js';
 import type { Peer } from './peer.js';
 
 /** Options of the chat room itself (transport limits live with the transports). */
@@ -51,10 +52,11 @@ export interface Session {
   authenticated: boolean;
 }
 
-const NAME_ERRORS: Record<NameProblem, 'name_empty' | 'name_too_long' | 'name_invalid' | 'name_reserved'> = {
+const NAME_ERRORS: Record<NameProblem, 'name_empty' | 'name_too_long' | 'name_invalid' | 'name_marks' | 'name_reserved'> = {
   empty: 'name_empty',
   too_long: 'name_too_long',
   invalid: 'name_invalid',
+  marks: 'name_marks',
   reserved: 'name_reserved',
 };
 
@@ -64,7 +66,7 @@ const SLASH = 0x2f;
 /** The password line, `/pass SECRET` (also `/contraseña`, `/clave`). */
 const PASS_LINE = /^\/(?:pass|contrase(?:ñ|n)a|clave)\s+(.*)$/i;
 
-/** Users shown by name in the welcome line; past this it shows a count. */
+/** Users shown by name in the welcome line; past this (or past the peer's line bound) it shows a count. */
 const WELCOME_LIST_MAX = 20;
 
 /**
@@ -231,10 +233,19 @@ export class Hub {
       return;
     }
     this.#name(session, name);
-    const shown = this.#joined.size <= WELCOME_LIST_MAX ? this.names().join(', ') : `${this.#joined.size}`;
-    peer.send(this.t('welcome', { name, users: shown }));
+    peer.send(this.#welcome(peer, name));
     this.broadcast(this.t('user_joined', { name }), peer, true); // seed: everyone else hears the join
     if (this.logging) this.options.log(this.t('log_joined', { name, peer: peer.id }));
+  }
+
+  /** The welcome line: the names online when they are few and fit `peer`'s line bound, else their count. */
+  #welcome(peer: Peer, name: string): string {
+    const count = this.#joined.size;
+    if (count <= WELCOME_LIST_MAX) {
+      const listed = this.t('welcome', { name, users: this.names().join(LIST_SEPARATOR) });
+      if (Buffer.byteLength(listed, 'utf8') <= peer.maxLineBytes) return listed;
+    }
+    return this.t('welcome', { name, users: count });
   }
 
   #authenticate(session: Session, line: string): void {
@@ -257,7 +268,9 @@ export class Hub {
    */
   nameError(name: string, session?: Session): string | undefined {
     const problem = checkName(name, this.options.maxNameLength);
-    if (problem !== undefined) return this.t(NAME_ERRORS[problem], { name, max: this.options.maxNameLength });
+    if (problem !== undefined) {
+      return this.t(NAME_ERRORS[problem], { name, max: this.options.maxNameLength, marks: MAX_MARKS_PER_BASE });
+    }
     const holder = this.#byKey.get(foldName(name));
     if (holder !== undefined && holder !== session) return this.t('name_taken', { name });
     return undefined;

@@ -90,6 +90,10 @@ const CATALOGUE = {
     es: 'Error: el nombre solo puede tener letras, números y . _ - (sin espacios), y empezar por letra o número. Escribe otro:',
     en: 'Error: a name may only have letters, digits and . _ - (no spaces), and must start with a letter or digit. Type another:',
   },
+  name_marks: {
+    es: 'Error: el nombre lleva demasiados acentos o marcas sobre una misma letra (máximo {marks}). Escribe otro:',
+    en: 'Error: the name has too many accents or marks on one letter (at most {marks}). Type another:',
+  },
   name_reserved: { es: 'Error: el nombre «{name}» está reservado. Escribe otro:', en: 'Error: the name "{name}" is reserved. Type another:' },
   name_taken: { es: 'Error: el nombre «{name}» ya está en uso. Escribe otro:', en: 'Error: the name "{name}" is already taken. Type another:' },
   nick_usage: { es: 'Error: uso: /nick NUEVO_NOMBRE', en: 'Error: usage: /nick NEW_NAME' },

@@ -4,17 +4,34 @@
  * A name is 1..maxLength code points of letters, marks, digits and `_ . -` (and the apostrophe,
  * for "o'brien"), starting with a letter or digit: no spaces (the seed's `name: text` format and
  * `/msg NAME TEXT` need the name to be one word), no `:` or `,` (they would fake a message or a
- * list entry), no control characters. Names are compared after NFKC normalisation and case
- * folding, so "Ana", "ANA" and "ａｎａ" are one name; a user keeps the spelling they chose.
+ * list entry), no control characters, and at most `MAX_MARKS_PER_BASE` combining marks on one
+ * character. Names are compared after NFKC normalisation and case folding, so "Ana", "ANA" and
+ * "ａｎａ" are one name; a user keeps the spelling they chose. Reserved names are matched on a
+ * looser key (`reservedKey`) that also ignores accents and surrounding punctuation, so "Érror."
+ * is as reserved as "error".
  */
 
 /** Why a name was refused, mapped to a catalogue key by the hub. */
-export type NameProblem = 'empty' | 'too_long' | 'invalid' | 'reserved';
+export type NameProblem = 'empty' | 'too_long' | 'invalid' | 'marks' | 'reserved';
+
+/**
+ * Most combining marks in a row (on one base character) in a name, counted after NFC. Two,
+ * because real names need two on one letter: Vietnamese stacks a tone mark on a vowel mark
+ * (ệ is e + U+0323 + U+0302), Thai a tone mark on a vowel sign (กั้), Arabic a vowel on a shadda.
+ * NFC composes most Latin, Greek and Cyrillic ones into a single precomposed code point, so
+ * even two are rare; a third is what "Zalgo" text is made of (a letter and 23 marks draws a
+ * smear over the lines around it).
+ */
+export const MAX_MARKS_PER_BASE = 2;
 
 const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.\-'’]*$/u;
 /** Characters that display as nothing (fillers, variation selectors, joiners): never in a name. */
 const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
 const HAS_INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
+const TOO_MANY_MARKS = new RegExp(`\\p{M}{${MAX_MARKS_PER_BASE + 1}}`, 'u');
+const MARKS = /\p{M}/gu;
+/** The punctuation a name may hold, dropped at both ends of the reserved key ("Error." is "error"). */
+const EDGE_PUNCTUATION = /^[_.\-'’]+|[_.\-'’]+$/gu;
 
 /** Names nobody may take: they would pass for the server speaking. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set(
@@ -23,13 +40,32 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set(
     // A user with one of these names would make "name: text" read as a server reply
     // ("Usuarios: ana, eve", "Error: ...").
     'usuarios', 'users', 'error',
-  ].map(foldName),
+    // ... and "Comandos: ..." as the first line of /ayuda.
+    'comandos', 'commands',
+  ].map(reservedKey),
 );
-
 
 /** The comparison key of a name: NFKC, case-folded, invisible characters dropped. */
 export function foldName(name: string): string {
   return name.normalize('NFKC').toLowerCase().normalize('NFKC').replace(INVISIBLE, '');
+}
+
+/**
+ * The key reserved names are matched on: NFKD (so fullwidth and other compatibility forms become
+ * their plain letters), case-folded, combining marks (accents) and invisible characters removed,
+ * then the punctuation a name may hold (`_ . - ' ’`) dropped at both ends. "Érror.", "ERROR-",
+ * "ｓｅｒｖｉｄｏｒ" and "Usuarios’" all have the key of their plain word. Looser than `foldName`
+ * on purpose: "aña" and "ana" are two users, but "Érror" and "Error" both read as the server.
+ * (Look-alikes from other scripts, such as a Cyrillic "е", are not folded here.)
+ */
+export function reservedKey(name: string): string {
+  return name
+    .normalize('NFKD')
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(MARKS, '')
+    .replace(INVISIBLE, '')
+    .replace(EDGE_PUNCTUATION, '');
 }
 
 /** The name as stored and shown: the user's spelling in NFC, trimmed of surrounding spaces. */
@@ -42,6 +78,7 @@ export function checkName(name: string, maxLength: number): NameProblem | undefi
   if (name.length === 0) return 'empty';
   if ([...name].length > maxLength) return 'too_long';
   if (!NAME_PATTERN.test(name) || HAS_INVISIBLE.test(name)) return 'invalid';
-  if (RESERVED_NAMES.has(foldName(name))) return 'reserved';
+  if (TOO_MANY_MARKS.test(name)) return 'marks';
+  if (RESERVED_NAMES.has(reservedKey(name))) return 'reserved';
   return undefined;
 }

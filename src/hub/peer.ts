@@ -20,6 +20,13 @@ export interface Peer {
   /** The remote address (no port), for per-address limits. */
   readonly address: string;
   /**
+   * The longest line, in UTF-8 bytes without its terminator, this peer's transport carries: a
+   * stream's `--max-line-bytes`, a UDP peer's datagram bound (`UDP_MAX_DATAGRAM_BYTES` at most).
+   * Long replies (`/listar`, the welcome) are cut or shortened to fit it; chat lines are not
+   * checked (they arrived within the same bound).
+   */
+  readonly maxLineBytes: number;
+  /**
    * True while nothing shows that this peer's address receives what is sent to it (a UDP source
    * that has not echoed an address-validation token): such a user gives way to anyone else when
    * the server or its address is full, so forged registrations cannot lock people out.

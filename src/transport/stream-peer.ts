@@ -31,6 +31,8 @@ export class StreamPeer implements Peer {
   readonly address: string;
   readonly socket: Socket;
   readonly maxQueuedBytes: number;
+  /** `--max-line-bytes`: the longest line read, and the bound for long replies (see Peer). */
+  readonly maxLineBytes: number;
   /** This connection's input framing; holds at most `maxLineBytes + 1` undelivered bytes. */
   readonly decoder: LineDecoder;
   /** Why the connection ended, when the server ended it (reported to the hub on 'close'). */
@@ -59,6 +61,7 @@ export class StreamPeer implements Peer {
     this.address = normalizeAddress(socket.remoteAddress ?? '?');
     this.#remotePort = socket.remotePort ?? 0;
     this.maxQueuedBytes = maxQueuedBytes;
+    this.maxLineBytes = maxLineBytes;
     this.decoder = new LineDecoder(maxLineBytes);
     livePeers++;
   }

@@ -7,7 +7,7 @@ import { normalizeName } from '../hub/names.js';
 import type { Peer } from '../hub/peer.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit, TokenBucket } from '../hub/rate-limit.js';
 import { AddressTokens, parseTokenLine, TOKEN_PREFIX } from '../protocol/address-token.js';
-import { splitDatagram } from '../protocol/datagram.js';
+import { splitDatagram, UDP_MAX_DATAGRAM_BYTES } from '../protocol/datagram.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { type Clock, monotonic } from '../util/clock.js';
 import { forbiddenSource, isLoopback, LocalAddresses } from '../util/source-address.js';
@@ -98,6 +98,8 @@ export class UdpPeer implements Peer {
   readonly replyAddress: string;
   readonly port: number;
   readonly key: string;
+  /** The UDP transport's `maxLineBytes`, but never past `UDP_MAX_DATAGRAM_BYTES` (see Peer). */
+  readonly maxLineBytes: number;
   lastHeardMs: number;
   readonly bucket: TokenBucket | undefined;
   /** Datagrams dropped by the rate limit over this peer's life (for logs and tests). */
@@ -124,8 +126,17 @@ export class UdpPeer implements Peer {
   #transport: UdpTransportImpl;
   #closed = false;
 
-  constructor(transport: UdpTransportImpl, replyAddress: string, port: number, now: number, bucket: TokenBucket | undefined, validated: boolean) {
+  constructor(
+    transport: UdpTransportImpl,
+    replyAddress: string,
+    port: number,
+    now: number,
+    bucket: TokenBucket | undefined,
+    validated: boolean,
+    maxLineBytes: number,
+  ) {
     this.#transport = transport;
+    this.maxLineBytes = Math.min(maxLineBytes, UDP_MAX_DATAGRAM_BYTES);
     this.replyAddress = replyAddress;
     this.address = normalizeAddress(replyAddress);
     this.port = port;
@@ -377,7 +388,8 @@ class UdpTransportImpl implements UdpTransport {
     }
     const rate = this.#opts.rateLimit;
     const trusted = validated || this.#trusted(rinfo.address);
-    const peer = new UdpPeer(this, rinfo.address, rinfo.port, now, rate && new TokenBucket(rate.ratePerSec, rate.burst, this.#opts.now), trusted);
+    const bucket = rate && new TokenBucket(rate.ratePerSec, rate.burst, this.#opts.now);
+    const peer = new UdpPeer(this, rinfo.address, rinfo.port, now, bucket, trusted, this.#opts.maxLineBytes);
     if (validated) this.stats.validations++;
     if (!trusted) {
       peer.bytesIn = bytes;

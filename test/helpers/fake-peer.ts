@@ -2,6 +2,13 @@ import { Hub, type HubOptions } from '../../src/hub/hub.js';
 import type { LeaveReason } from '../../src/hub/messages.js';
 import type { Peer, TransportKind } from '../../src/hub/peer.js';
 
+/** How a fake peer presents itself: transport, address, line bound (default 4096, the TCP default). */
+export interface FakePeerOptions {
+  transport?: TransportKind;
+  address?: string;
+  maxLineBytes?: number;
+}
+
 /**
  * A Peer that records what the hub does to it, for hub tests without sockets: every line sent
  * (in order), every close and its reason. Like a real transport it never calls back into the
@@ -11,6 +18,7 @@ export class FakePeer implements Peer {
   readonly id: string;
   readonly transport: TransportKind;
   readonly address: string;
+  readonly maxLineBytes: number;
   /** Lines sent while the peer was open. */
   readonly lines: string[] = [];
   /** Lines sent after `close` (a real transport drops them; the hub should not send them). */
@@ -19,9 +27,10 @@ export class FakePeer implements Peer {
   readonly closes: LeaveReason[] = [];
   #read = 0;
 
-  constructor(id: string, options: { transport?: TransportKind; address?: string } = {}) {
+  constructor(id: string, options: FakePeerOptions = {}) {
     this.transport = options.transport ?? 'tcp';
     this.address = options.address ?? '127.0.0.1';
+    this.maxLineBytes = options.maxLineBytes ?? 4096;
     this.id = `${this.transport} ${id}`;
   }
 
@@ -53,9 +62,9 @@ export interface FakeRoom {
   readonly logs: string[];
   readonly peers: FakePeer[];
   /** A new connection, not yet named (asserts that the hub accepted it). */
-  connect(options?: { transport?: TransportKind; address?: string }): FakePeer;
+  connect(options?: FakePeerOptions): FakePeer;
   /** Connects and sends `name` as the first line; asserts the welcome and takes it. */
-  join(name: string, options?: { transport?: TransportKind; address?: string }): FakePeer;
+  join(name: string, options?: FakePeerOptions): FakePeer;
   /** Marks every peer's lines read (so later `take()` calls see only what comes next). */
   drain(): void;
   /** Reports each closed peer's departure to the hub once, as a transport does on 'close'. */

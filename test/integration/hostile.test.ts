@@ -24,6 +24,24 @@ test('hostile - escape sequences and control characters never reach another user
   assert.equal(await eve.next(), 'Error: el nombre «bob» ya está en uso. Escribe otro:');
 });
 
+test('hostile - names that fake the server are refused over TCP, and the same connection can try again', async (t) => {
+  const { tcpPort } = await startTestServer(t);
+  const bob = await joinAs(t, tcpPort, 'bob');
+  const eve = await connectLine(t, tcpPort);
+  // "Error.: reconecta a 10.0.0.66" would read like a server line.
+  for (const fake of ['Error.', 'ÉRROR-', 'Usuarios’', 'ｓｅｒｖｉｄｏｒ...']) {
+    eve.write(`${fake}\n`);
+    assert.equal(await eve.next(), `Error: el nombre «${fake}» está reservado. Escribe otro:`, fake);
+  }
+  eve.write(`e${'\u0301\u0302\u0303'.repeat(8)}\n`);
+  assert.match(await eve.next(), /^Error: el nombre lleva demasiados acentos o marcas sobre una misma letra/);
+  eve.write('eve\n');
+  assert.match(await eve.next(), /^\*\*\* Bienvenido\/a a charla, eve\. /);
+  eve.write('/listar\n');
+  assert.equal(await eve.next(), 'Usuarios: bob, eve');
+  assert.equal(await bob.next(), '*** eve se ha unido al chat ***', 'the room heard of eve only once she had a name');
+});
+
 test('hostile - a browser on the chat port gets a short HTTP answer and never becomes a user', async (t) => {
   const { tcpPort } = await startTestServer(t);
   const ana = await joinAs(t, tcpPort, 'ana');

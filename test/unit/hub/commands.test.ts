@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { text } from '../../../src/hub/messages.js';
+import { LANGS, text } from '../../../src/hub/messages.js';
+import { UDP_MAX_DATAGRAM_BYTES } from '../../../src/protocol/datagram.js';
 import { type FakePeer, type FakeRoom, fakeRoom } from '../../helpers/fake-peer.js';
+import { assertListLines, longNames } from '../../helpers/long-lists.js';
 
 const es = (key: Parameters<typeof text>[1], params?: Parameters<typeof text>[2]): string => text('es', key, params);
 
@@ -37,6 +39,34 @@ test('hub - /listar keeps join order when someone leaves and comes back', () => 
   assert.deepEqual(ana.take(), ['Usuarios: bob, carl, ana']);
 });
 
+test('hub - /listar with 700 long names answers in several "Usuarios: " lines, each within the asker\'s line bound', () => {
+  const room = fakeRoom();
+  const names = longNames(700);
+  for (const name of names) room.join(name);
+  const cases = [
+    ['tcp', 4096],
+    ['tcp', 300],
+    ['udp', UDP_MAX_DATAGRAM_BYTES],
+  ] as const;
+  for (const [transport, maxLineBytes] of cases) {
+    const asker = room.join(`asker_${transport}_${maxLineBytes}`, { transport, maxLineBytes });
+    room.hub.input(asker, '/listar');
+    const lines = asker.take();
+    const count = assertListLines(lines, 'Usuarios: ', maxLineBytes, room.hub.names());
+    assert.ok(count > 1, `${maxLineBytes}: ${count} lines`);
+  }
+  assert.equal(room.hub.names().slice(0, 700).join(), names.join(), 'join order');
+});
+
+test('hub - /listar lines follow the language too', () => {
+  const room = fakeRoom({ lang: 'en' });
+  const names = longNames(60);
+  for (const name of names) room.join(name);
+  const asker = room.join('asker', { maxLineBytes: 500 });
+  room.hub.input(asker, '/list');
+  assertListLines(asker.take(), 'Users: ', 500, [...names, 'asker']);
+});
+
 test('hub - /ayuda and /help answer only the asker with the command list', () => {
   const { hub, ana, bob } = threeUsers();
   hub.input(ana, '/ayuda');
@@ -46,6 +76,19 @@ test('hub - /ayuda and /help answer only the asker with the command list', () =>
   hub.input(ana, '/help');
   assert.deepEqual(ana.take(), help);
   assert.deepEqual(bob.take(), []);
+});
+
+test('hub - every /ayuda line fits a UDP datagram and any --max-line-bytes of 80 or more', () => {
+  // Guard: /ayuda is sent line by line; no line may grow past what a transport carries.
+  for (const lang of LANGS) {
+    for (const line of text(lang, 'help').split('\n')) {
+      assert.ok(Buffer.byteLength(line, 'utf8') <= Math.min(80, UDP_MAX_DATAGRAM_BYTES), `${lang}: ${JSON.stringify(line)}`);
+    }
+  }
+  const room = fakeRoom();
+  const ana = room.join('ana', { transport: 'udp', maxLineBytes: 80 });
+  room.hub.input(ana, '/ayuda');
+  assert.deepEqual(ana.take(), es('help').split('\n'));
 });
 
 test('hub - /quit is /quitar in English', () => {

@@ -3,6 +3,7 @@ import test from 'node:test';
 import { text } from '../../../src/hub/messages.js';
 import fc from 'fast-check';
 import { type FakePeer, fakeRoom } from '../../helpers/fake-peer.js';
+import { longNames } from '../../helpers/long-lists.js';
 
 const es = (key: Parameters<typeof text>[1], params?: Parameters<typeof text>[2]): string => text('es', key, params);
 
@@ -15,6 +16,32 @@ test('hub - the first line is the name and the newcomer is welcomed with who is 
   assert.deepEqual(bob.take(), [es('welcome', { name: 'bob', users: 'ana, bob' })]);
   assert.equal(room.hub.session(bob)?.name, 'bob');
   assert.deepEqual(room.hub.names(), ['ana', 'bob']);
+});
+
+test("hub - the welcome lists the names only while they fit the newcomer's line bound, else it counts them", () => {
+  const room = fakeRoom();
+  const names = longNames(5);
+  for (const name of names) room.join(name);
+  const listed = es('welcome', { name: 'bob', users: [...names, 'bob'].join(', ') });
+  const counted = es('welcome', { name: 'bob', users: 6 });
+  const bound = Buffer.byteLength(listed, 'utf8');
+  for (const [maxLineBytes, expected] of [[bound, listed], [bound - 1, counted], [200, counted]] as const) {
+    const bob = room.connect({ maxLineBytes });
+    room.hub.input(bob, 'bob');
+    assert.deepEqual(bob.take(), [expected], `bound ${maxLineBytes}`);
+    room.hub.leave(bob, 'quit');
+  }
+  const wide = room.connect({ maxLineBytes: 4096 });
+  room.hub.input(wide, 'bob');
+  assert.deepEqual(wide.take(), [listed], 'the default bound holds them');
+});
+
+test('hub - past 20 users the welcome shows their count', () => {
+  const room = fakeRoom();
+  for (const name of longNames(20)) room.join(name);
+  const bob = room.connect();
+  room.hub.input(bob, 'bob');
+  assert.deepEqual(bob.take(), [es('welcome', { name: 'bob', users: 21 })]);
 });
 
 test("hub - the others hear a join notice in the seed's words; the newcomer does not", () => {

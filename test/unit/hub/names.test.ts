@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import fc from 'fast-check';
 import { text } from '../../../src/hub/messages.js';
-import { checkName, foldName, normalizeName, RESERVED_NAMES } from '../../../src/hub/names.js';
+import { checkName, foldName, MAX_MARKS_PER_BASE, normalizeName, RESERVED_NAMES, reservedKey } from '../../../src/hub/names.js';
 import { fakeRoom } from '../../helpers/fake-peer.js';
 
 const es = (key: Parameters<typeof text>[1], params?: Parameters<typeof text>[2]): string => text('es', key, params);
@@ -38,6 +38,68 @@ test('names - names that would pass for the server are reserved, in any case or 
     assert.equal(checkName(normalizeName(name), 24), 'reserved', name);
   }
   for (const name of RESERVED_NAMES) assert.equal(checkName(name, 24), 'reserved', name);
+});
+
+test('names - a reserved word with accents, trailing punctuation or another width is still reserved', () => {
+  // "Error.: reconecta a 10.0.0.66" must not read as the server speaking.
+  const fakes = [
+    'Error.', 'ERROR-', 'Usuarios’', "usuarios'", 'servidor.', 'SERVIDOR...', 'usuarios-', 'Error_', 'error._-',
+    'Érror', 'ÉRRÖR', 'E\u0301rror', 'Sérvídór', 'Ùsers', 'Ádmin.', 'tódos', 'Sýstem', 'sistéma-',
+    'ｅｒｒｏｒ', 'ＥＲＲＯＲ', 'Ｕｓｕａｒｉｏｓ', 'ｓｅｒｖｉｄｏｒ.', '𝐄𝐫𝐫𝐨𝐫', '𝖀𝖘𝖚𝖆𝖗𝖎𝖔𝖘', 'ſervidor', 'ADMİN',
+    'Comandos', 'commands.',
+  ];
+  for (const name of fakes) {
+    assert.equal(checkName(normalizeName(name), 24), 'reserved', JSON.stringify(name));
+  }
+});
+
+test('names - words that only start like a reserved one, or have punctuation inside, are free', () => {
+  for (const name of ['errores', 'error2', 'Usuarios1', 'servidora', 'server-room', 'ad.min', 'Ana.', 'allá', 'rootkit', 'e.rror']) {
+    assert.equal(checkName(normalizeName(name), 24), undefined, name);
+  }
+});
+
+test('names - the reserved key folds case, width and accents and drops punctuation at both ends', () => {
+  assert.equal(reservedKey('Érror.'), 'error');
+  assert.equal(reservedKey('ＵＳＵＡＲＩＯＳ’'), 'usuarios');
+  assert.equal(reservedKey('s.e.r'), 's.e.r', 'punctuation inside is kept');
+  assert.equal(reservedKey('aña'), 'ana', 'looser than foldName: only for reserved words');
+  assert.notEqual(foldName('aña'), foldName('ana'));
+});
+
+test('names - a name piling combining marks on one character is refused', () => {
+  const marks = Array.from({ length: 23 }, (_, i) => String.fromCodePoint(0x300 + i)).join('');
+  for (const name of ['a' + marks, 'z' + marks, 'ana' + marks.slice(0, 4) + 'b', 'q\u0323\u0302\u0301', 'ก\u0e31\u0e49\u0e48']) {
+    assert.equal(checkName(normalizeName(name), 24), 'marks', JSON.stringify(name));
+  }
+});
+
+test(`names - up to ${MAX_MARKS_PER_BASE} combining marks on one character are fine (Vietnamese, Thai, Hindi)`, () => {
+  // Decomposed Vietnamese ệ (e + dot below + circumflex) composes under NFC; q has no
+  // precomposed form, so it keeps two marks; Thai กั้ is a consonant, a vowel sign and a tone mark.
+  for (const name of ['Nguye\u0323\u0302n', 'Vie\u0323\u0302t', 'q\u0323\u0302', 'กั้น', 'मोहन', 'José', 'Zoë']) {
+    assert.equal(checkName(normalizeName(name), 24), undefined, JSON.stringify(name));
+  }
+  assert.equal(normalizeName('Vie\u0323\u0302t'), 'Việt');
+});
+
+test('hub - a name with too many marks gets its own Error line, and the next line is a new try', () => {
+  const room = fakeRoom();
+  const peer = room.connect();
+  room.hub.input(peer, 'a' + '\u0301\u0302\u0303\u0304');
+  assert.deepEqual(peer.take(), [es('name_marks', { marks: MAX_MARKS_PER_BASE })]);
+  assert.match(es('name_marks', { marks: 2 }), /^Error: .*\(máximo 2\)/);
+  assert.match(text('en', 'name_marks', { marks: 2 }), /^Error: .*\(at most 2\)/);
+  room.hub.input(peer, 'ana');
+  assert.equal(room.hub.session(peer)?.name, 'ana');
+});
+
+test('hub - /nick to a fake-server name is refused like a first name', () => {
+  const room = fakeRoom();
+  const ana = room.join('ana');
+  room.hub.input(ana, '/nick Error.');
+  assert.deepEqual(ana.take(), [es('name_reserved', { name: 'Error.' })]);
+  assert.equal(room.hub.session(ana)?.name, 'ana');
 });
 
 test('names - "Ana", "ANA" and fullwidth "ａｎａ" are one name', () => {
@@ -132,7 +194,7 @@ test('names - property: validating, normalising and folding any string never thr
     fc.property(fc.oneof(anyUtf16, fc.string({ unit: 'binary', maxLength: 40 })), fc.integer({ min: 1, max: 64 }), (raw, max) => {
       const name = normalizeName(raw);
       const problem = checkName(name, max);
-      assert.ok(problem === undefined || ['empty', 'too_long', 'invalid', 'reserved'].includes(problem));
+      assert.ok(problem === undefined || ['empty', 'too_long', 'invalid', 'marks', 'reserved'].includes(problem));
       assert.equal(typeof foldName(name), 'string');
       if (problem === undefined) {
         assert.ok([...name].length >= 1 && [...name].length <= max);
