@@ -84,13 +84,29 @@ export interface ClientConnection {
    * bound) or when the connection ends without one. After the end it resolves at once.
    */
   waitFor(match: (event: ConnectionEvent) => boolean, ms: number): Promise<ConnectionEvent | undefined>;
+  /**
+   * Stops reading, for a reader that cannot keep up (a slow stdout). No event reaches the
+   * listener until `resume()`: those already read wait, in order. Over TCP/TLS the socket stops
+   * being read, so the kernel's buffers fill and the server's writes back up (TCP's own
+   * backpressure: a charla server then cuts us as a slow reader past its bound). Over UDP
+   * nothing can slow the server down: datagrams that arrive meanwhile are dropped and counted,
+   * as the kernel would drop them if we stopped reading (the server's shutdown notice is still
+   * noticed). `next()` and `waitFor()` are not affected.
+   */
+  pause(): void;
+  /**
+   * Reads again: the events held are delivered first (unless the listener pauses again).
+   * Returns how many messages were dropped while paused (UDP; always 0 over TCP/TLS).
+   */
+  resume(): number;
   /** Ends the connection from our side, at once; no more events. */
   close(): void;
 }
 
 /**
- * Event delivery shared by both transports (and test fakes): events queue until someone listens;
- * `next` and `waitFor` watch them go by.
+ * Event delivery shared by both transports (and test fakes): events queue until someone listens
+ * (and while the listener is paused); `next` and `waitFor` watch them go by. Subclasses stop and
+ * start their socket in `stopReading` / `startReading`.
  */
 export class Inbox {
   #queue: ConnectionEvent[] = [];
@@ -99,6 +115,7 @@ export class Inbox {
   #taker: ((event: ConnectionEvent) => void) | undefined;
   #watchers = new Set<(event: ConnectionEvent) => void>();
   #gone: Extract<ConnectionEvent, { kind: 'gone' }> | undefined;
+  #paused = false;
   protected closedByUs = false;
 
   protected push(event: ConnectionEvent): void {
@@ -106,10 +123,53 @@ export class Inbox {
     if (event.kind === 'gone') this.#gone = event;
     const taker = this.#taker;
     this.#taker = undefined;
-    if (this.#listener !== undefined) this.#listener(event);
-    else if (taker !== undefined) taker(event);
+    if (this.#listener !== undefined) {
+      // Paused, or still handing out held events: this one waits its turn.
+      if (this.#paused || this.#queue.length > 0) this.#queue.push(event);
+      else this.#listener(event);
+    } else if (taker !== undefined) taker(event);
     else this.#queue.push(event);
     for (const watcher of [...this.#watchers]) watcher(event);
+  }
+
+  /** True between `pause()` and `resume()`. */
+  protected get paused(): boolean {
+    return this.#paused;
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.stopReading();
+  }
+
+  resume(): number {
+    if (!this.#paused) return 0;
+    this.#paused = false;
+    this.#deliverQueued();
+    if (!this.#paused) this.startReading(); // the listener may have paused again
+    return this.takeDropped();
+  }
+
+  /** The socket stops being read (nothing to do in a fake). */
+  protected stopReading(): void {}
+
+  protected startReading(): void {}
+
+  /** How many messages were dropped since the last call (UDP). */
+  protected takeDropped(): number {
+    return 0;
+  }
+
+  /** Hands the held events to the listener, in order, until it pauses again or we close. */
+  #deliverQueued(): void {
+    const listener = this.#listener;
+    if (listener === undefined) return;
+    while (!this.#paused && !this.closedByUs) {
+      const event = this.#queue.shift();
+      if (event === undefined) return;
+      listener(event);
+    }
   }
 
   next(ms: number): Promise<ConnectionEvent | undefined> {
@@ -132,7 +192,7 @@ export class Inbox {
 
   listen(listener: (event: ConnectionEvent) => void): void {
     this.#listener = listener;
-    for (const event of this.#queue.splice(0)) listener(event);
+    this.#deliverQueued();
   }
 
   waitFor(match: (event: ConnectionEvent) => boolean, ms: number): Promise<ConnectionEvent | undefined> {
@@ -281,6 +341,14 @@ class StreamConnection extends Inbox implements ClientConnection {
     for (const wake of this.#idle.splice(0)) wake();
   }
 
+  protected override stopReading(): void {
+    this.#socket.pause();
+  }
+
+  protected override startReading(): void {
+    this.#socket.resume();
+  }
+
   drained(): Promise<void> {
     if (this.#socket.destroyed) return Promise.resolve();
     if (this.bare) return this.#pumping ? new Promise((resolve) => this.#idle.push(resolve)) : Promise.resolve();
@@ -315,6 +383,8 @@ class DatagramConnection extends Inbox implements ClientConnection {
   #inFlight = 0;
   #idle: Array<() => void> = [];
   #closed = false;
+  /** Messages dropped while paused, since `resume()` last said how many. */
+  #dropped = 0;
 
   private constructor(socket: dgram.Socket, opts: ConnectOptions) {
     super();
@@ -352,16 +422,28 @@ class DatagramConnection extends Inbox implements ClientConnection {
   #onMessage(msg: Buffer): void {
     for (const text of splitDatagram(msg)) {
       if (text === '') continue;
-      this.push({ kind: 'message', text });
       // UDP has no close: the server's shutdown notice is the end of the session.
-      if (!this.bare && classify(text).key === 'server_closing') this.#end(undefined);
+      const closing = !this.bare && classify(text).key === 'server_closing';
+      // Paused: no backpressure to apply, so what comes is dropped (all but the end).
+      if (this.paused && !closing) {
+        this.#dropped++;
+        continue;
+      }
+      this.push({ kind: 'message', text });
+      if (closing) this.#end(undefined);
     }
   }
 
   #end(error: (Error & { code?: string }) | undefined): void {
     if (this.#closed) return;
     this.push({ kind: 'gone', error });
-    this.close();
+    this.#shut(); // not close(): while paused, the events held (this end last) are still delivered
+  }
+
+  protected override takeDropped(): number {
+    const dropped = this.#dropped;
+    this.#dropped = 0;
+    return dropped;
   }
 
   #sendRaw(data: Buffer): void {
@@ -387,9 +469,13 @@ class DatagramConnection extends Inbox implements ClientConnection {
   }
 
   close(): void {
+    this.closedByUs = true;
+    this.#shut();
+  }
+
+  #shut(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.closedByUs = true;
     clearInterval(this.#keepalive);
     for (const wake of this.#idle.splice(0)) wake();
     this.#socket.close();

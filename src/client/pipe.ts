@@ -3,6 +3,11 @@
  * input is a message, each message from the server is a line on stdout (sanitised), and the
  * client's own notes go to stderr.
  *
+ * A slow reader of stdout slows the client down, as with `nc`: once more than
+ * MAX_OUTPUT_BUFFERED_BYTES of received lines wait to be written, the connection is paused until
+ * stdout drains. Over TCP the server then sees us as a slow reader; over UDP the messages that
+ * arrive meanwhile are dropped, and how many is noted on stderr.
+ *
  * Exit codes: 0 when the input ended (or said /quitar) and we left; 1 when the server went away
  * first or never answered; 3 when the name was refused. (2, a bad option or no server to
  * connect to, comes from the CLI.)
@@ -36,6 +41,12 @@ export interface PipeOptions {
 /** Input lines held while the connection cannot take more; reading pauses past this. */
 const MAX_HELD_LINES = 1000;
 
+/**
+ * Received lines that may wait for a slow stdout (bytes, or the stream's highWaterMark if that
+ * is larger); past it the connection is paused until stdout drains.
+ */
+export const MAX_OUTPUT_BUFFERED_BYTES = 1024 * 1024;
+
 /** Runs a pipe-mode session over an open connection; resolves with the exit code. */
 export async function runPipe(conn: ClientConnection, opts: PipeOptions): Promise<number> {
   const input = new LineQueue(opts.input);
@@ -53,8 +64,63 @@ export async function runPipe(conn: ClientConnection, opts: PipeOptions): Promis
 }
 
 async function session(conn: ClientConnection, opts: PipeOptions, input: LineQueue): Promise<number> {
+  const output = new Relay(conn, opts);
+  try {
+    return await converse(conn, opts, input, (line) => output.say(line));
+  } finally {
+    output.close();
+  }
+}
+
+/**
+ * Received lines to stdout, pausing the connection while stdout is backed up. An output that
+ * fails (EPIPE: the reader went away) takes no more lines and never holds the connection, so
+ * that leaving (which reads the server's close) is not stuck behind it.
+ */
+class Relay {
+  readonly #conn: ClientConnection;
+  readonly #opts: PipeOptions;
+  #waiting = false;
+  #broken = false;
+  readonly #onDrain = (): void => this.#resume();
+  readonly #onError = (): void => {
+    this.#broken = true;
+    this.#resume();
+  };
+
+  constructor(conn: ClientConnection, opts: PipeOptions) {
+    this.#conn = conn;
+    this.#opts = opts;
+    opts.output.on('error', this.#onError);
+  }
+
+  say(line: string): void {
+    const { output } = this.#opts;
+    if (this.#broken) return;
+    // write() said "full" (so 'drain' will come) and enough is waiting: stop reading until then.
+    if (!output.write(`${sanitize(line)}\n`) && !this.#waiting && output.writableLength >= MAX_OUTPUT_BUFFERED_BYTES) {
+      this.#waiting = true;
+      output.once('drain', this.#onDrain);
+      this.#conn.pause();
+    }
+  }
+
+  #resume(): void {
+    if (!this.#waiting) return;
+    this.#waiting = false;
+    this.#opts.output.off('drain', this.#onDrain);
+    const dropped = this.#conn.resume();
+    if (dropped > 0 && !this.#broken) this.#opts.errors.write(`${this.#opts.t('client_dropped_while_paused', { count: dropped })}\n`);
+  }
+
+  close(): void {
+    this.#opts.output.off('drain', this.#onDrain);
+    this.#opts.output.off('error', this.#onError);
+  }
+}
+
+async function converse(conn: ClientConnection, opts: PipeOptions, input: LineQueue, say: (line: string) => void): Promise<number> {
   const { t } = opts;
-  const say = (line: string): void => void opts.output.write(`${sanitize(line)}\n`);
   const note = (line: string): void => void opts.errors.write(`${line}\n`);
 
   const name = opts.name ?? (await input.next());

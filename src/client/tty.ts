@@ -6,6 +6,10 @@
  * The server does not echo a user's own messages, so after Enter the typed line is replaced by
  * the message as the room sees it ("ana (tú): hola"). /quitar, Ctrl+C and Ctrl+D all leave the
  * same way: /quitar is sent and the server's close awaited (briefly).
+ *
+ * A terminal that stops taking output (Ctrl+S) needs no pausing here, unlike pipe mode: Node
+ * writes to a terminal synchronously, so the write blocks the whole process, the socket is not
+ * read meanwhile and the server sees the backpressure.
  */
 import { clearScreenDown, createInterface, cursorTo, type Interface, moveCursor } from 'node:readline';
 import type { Translate } from '../hub/messages.js';

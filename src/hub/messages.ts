@@ -188,6 +188,10 @@ const CATALOGUE = {
     es: 'El servidor en {target} no respondió a tu nombre en {seconds} s. Si es el servidor del seed (Python), usa --bare.',
     en: 'The server at {target} did not answer your name within {seconds} s. If it is the seed (Python) server, use --bare.',
   },
+  client_dropped_while_paused: {
+    es: 'Se descartaron {count} mensajes que llegaron mientras la salida estaba llena (UDP no puede frenar al servidor).',
+    en: '{count} messages that arrived while the output was full were dropped (UDP cannot slow the server down).',
+  },
   client_closed_unanswered: {
     es: 'El servidor cerró la conexión sin responder a tu nombre. Si usa TLS, añade --tls.',
     en: 'The server closed the connection without answering your name. If it uses TLS, add --tls.',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import test from 'node:test';
 import { type ClientConnection, type ConnectionEvent, Inbox } from '../../../src/client/connection.js';
-import { runPipe } from '../../../src/client/pipe.js';
+import { MAX_OUTPUT_BUFFERED_BYTES, runPipe } from '../../../src/client/pipe.js';
 import { offerName, quit } from '../../../src/client/session.js';
 import { translator } from '../../../src/hub/messages.js';
 import { within } from '../../helpers/within.js';
@@ -34,6 +34,11 @@ class FakeConnection extends Inbox implements ClientConnection {
 
   close(): void {
     this.closed = true;
+  }
+
+  /** Between pause() and resume(). */
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   /** The server speaks. */
@@ -175,6 +180,66 @@ test('pipe - no name and no input is a one-line error', async () => {
   io.input.end();
   await assert.rejects(runPipe(conn, { ...base, name: undefined, ...io }), (err: Error & { code?: string }) => err.code === 'ERR_BAD_OPTION');
   assert.deepEqual(conn.sent, []);
+});
+
+/** A chat line of 1 KiB. */
+const KiB_LINE = `bob: ${'b'.repeat(1024 - 'bob: '.length - 1)}`;
+
+test('pipe - a stdout nobody reads pauses the connection past its bound (lines queued before listening too); reading it resumes, every line out in order', async () => {
+  const conn = new FakeConnection();
+  const io = { ...pipeIo(), output: new PassThrough() }; // not read yet
+  const done = runPipe(conn, { ...base, name: 'ana', ...io });
+  conn.say('*** Bienvenido ***');
+  const lines = Array.from({ length: 3000 }, (_, i) => `${KiB_LINE.slice(0, -5)}${String(i).padStart(5, '0')}`);
+  // All queued with the welcome, before the session listens: they too must wait for stdout.
+  for (const line of lines) conn.say(line);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.equal(conn.isPaused, true);
+  // It stopped at the bound: one line past it at most (the PassThrough's own 16 KiB aside).
+  assert.ok(io.output.writableLength >= MAX_OUTPUT_BUFFERED_BYTES && io.output.writableLength < MAX_OUTPUT_BUFFERED_BYTES + 1024, `${io.output.writableLength}`);
+  conn.emit({ kind: 'gone', error: undefined }); // the server closing waits behind the lines held
+
+  let out = '';
+  io.output.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  assert.equal(await within(done, 2000, 'the pipe to finish'), 1);
+  assert.equal(out, `${['*** Bienvenido ***', ...lines].join('\n')}\n`);
+  assert.equal(io.err(), `${t('client_server_closed')}\n`);
+});
+
+test('pipe - a stdout that fails (EPIPE) while the connection is paused lets it go, and the session leaves', async () => {
+  const conn = new FakeConnection();
+  const io = { ...pipeIo(), output: new PassThrough() };
+  const done = runPipe(conn, { ...base, name: 'ana', ...io });
+  conn.say('*** Bienvenido ***');
+  await new Promise<void>((resolve) => setImmediate(resolve)); // listening now
+  for (let i = 0; i < 2000 && !conn.isPaused; i++) conn.say(KiB_LINE);
+  assert.equal(conn.isPaused, true);
+  io.output.destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+  await conn.sentCount(2);
+  assert.deepEqual(conn.sent, ['ana', '/quitar']); // leaving, as at the end of input
+  assert.equal(conn.isPaused, false); // so that the server's close can be read
+  conn.emit({ kind: 'gone', error: undefined });
+  assert.equal(await within(done, 2000, 'the pipe to finish'), 0);
+});
+
+test('connection - while paused no event reaches the listener; resume hands them out in order, the end last', () => {
+  const conn = new FakeConnection();
+  const seen: string[] = [];
+  conn.listen((e) => {
+    seen.push(e.kind === 'message' ? e.text : 'gone');
+    if (e.kind === 'message' && e.text === 'b') conn.pause(); // the listener may pause again
+  });
+  conn.say('a');
+  conn.pause();
+  conn.say('b');
+  conn.say('c');
+  conn.emit({ kind: 'gone', error: undefined });
+  assert.deepEqual(seen, ['a']);
+  assert.equal(conn.resume(), 0);
+  assert.deepEqual(seen, ['a', 'b']);
+  assert.equal(conn.isPaused, true);
+  conn.resume();
+  assert.deepEqual(seen, ['a', 'b', 'c', 'gone']);
 });
 
 test('session - the password goes first, then the name', async () => {
