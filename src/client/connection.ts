@@ -15,6 +15,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import tls from 'node:tls';
+import { parseTokenLine, TOKEN_REQUEST } from '../protocol/address-token.js';
 import { splitDatagram } from '../protocol/datagram.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
 import { classify } from './classify.js';
@@ -373,6 +374,9 @@ class StreamConnection extends Inbox implements ClientConnection {
 }
 
 const KEEPALIVE = Buffer.alloc(0);
+/** Token requests sent before giving up on address validation, and the wait between them. */
+const VALIDATION_TRIES = 3;
+const VALIDATION_RETRY_MS = 250;
 
 class DatagramConnection extends Inbox implements ClientConnection {
   readonly target: string;
@@ -385,6 +389,10 @@ class DatagramConnection extends Inbox implements ClientConnection {
   #closed = false;
   /** Messages dropped while paused, since `resume()` last said how many. */
   #dropped = 0;
+  /** While validating: ends the wait for the token. */
+  #validating: (() => void) | undefined;
+  /** The token line to echo first in the next datagram. */
+  #echo: string | undefined;
 
   private constructor(socket: dgram.Socket, opts: ConnectOptions) {
     super();
@@ -416,10 +424,50 @@ class DatagramConnection extends Inbox implements ClientConnection {
       socket.close();
       throw err;
     }
-    return new DatagramConnection(socket, opts);
+    const conn = new DatagramConnection(socket, opts);
+    if (!opts.bare) await conn.#validate();
+    return conn;
+  }
+
+  /**
+   * Proves to the server that this address receives (README "Wire protocol"): asks for a token
+   * and keeps it to echo on the first line of the next datagram, the one with the name. Until an
+   * address has done this, a charla server sends it at most three times what it received from it
+   * (a welcome does not fit). A server that does not answer (an older one, or the request was
+   * lost three times) is simply talked to without it.
+   */
+  async #validate(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      let tries = 0;
+      const ask = (): void => {
+        if (this.#closed || tries++ === VALIDATION_TRIES) {
+          finish();
+          return;
+        }
+        this.#sendRaw(Buffer.from(TOKEN_REQUEST, 'utf8'));
+        timer = setTimeout(ask, VALIDATION_RETRY_MS);
+      };
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.#validating = undefined;
+        resolve();
+      };
+      this.#validating = finish;
+      ask();
+    });
   }
 
   #onMessage(msg: Buffer): void {
+    if (this.#validating !== undefined) {
+      // Before the name, whatever comes answers the token request: the token, or a server that
+      // does not know it and took the request for a bad name. Neither is shown.
+      const first = splitDatagram(msg)[0] ?? '';
+      const control = parseTokenLine(first);
+      if (control?.kind === 'echo') this.#echo = first;
+      this.#validating();
+      return;
+    }
     for (const text of splitDatagram(msg)) {
       if (text === '') continue;
       // UDP has no close: the server's shutdown notice is the end of the session.
@@ -458,7 +506,10 @@ class DatagramConnection extends Inbox implements ClientConnection {
   }
 
   send(message: string): boolean {
-    this.#sendRaw(Buffer.from(message, 'utf8'));
+    // The token goes first in the first datagram after validation: the one with the name (or /pass).
+    const echo = this.#echo;
+    this.#echo = undefined;
+    this.#sendRaw(Buffer.from(echo === undefined ? message : `${echo}\n${message}`, 'utf8'));
     this.#keepalive?.refresh(); // the server heard from us: no keep-alive needed for a while
     return this.#inFlight < 64;
   }

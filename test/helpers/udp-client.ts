@@ -79,3 +79,20 @@ export async function udpJoinAs(t: TestContext, serverPort: number, name: string
   if (!welcome.startsWith('***')) throw new Error(`${name} was not welcomed over UDP: ${welcome}`);
   return client;
 }
+
+/**
+ * The first datagram reaching `socket` that is not an address-validation token request (which
+ * charla's client sends before its name, README "Wire protocol"); a fake server that does not
+ * answer the request gets the name once the client stops asking.
+ */
+export async function firstMessage(socket: dgram.Socket, ms = 5000): Promise<[Buffer, dgram.RemoteInfo]> {
+  const found = new Promise<[Buffer, dgram.RemoteInfo]>((resolve) => {
+    const onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => {
+      if (msg.toString('utf8') === TOKEN_REQUEST) return;
+      socket.off('message', onMessage);
+      resolve([msg, rinfo]);
+    };
+    socket.on('message', onMessage);
+  });
+  return within(found, ms, 'a datagram other than a token request');
+}

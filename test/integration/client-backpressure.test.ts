@@ -6,6 +6,7 @@ import net from 'node:net';
 import test, { type TestContext } from 'node:test';
 import { text } from '../../src/hub/messages.js';
 import { type CharlaProcess, spawnCharla } from '../helpers/charla-process.js';
+import { firstMessage } from '../helpers/udp-client.js';
 import { within } from '../helpers/within.js';
 
 /**
@@ -136,7 +137,7 @@ test('client-backpressure - over UDP what arrives while stdout is full is droppe
   server.bind(0, '127.0.0.1');
   await once(server, 'listening');
   t.after(() => server.close());
-  const hello = once(server, 'message') as Promise<[Buffer, dgram.RemoteInfo]>;
+  const hello = firstMessage(server);
   const client = slowReaderClient(t, ['--udp', '--port', String(server.address().port)]);
   const [name, from] = await within(hello, 5000, 'the name datagram');
   assert.equal(name.toString(), 'x');

@@ -8,7 +8,7 @@ import { joinAs } from '../helpers/line-client.js';
 import { PYTHON, spawnSeed } from '../helpers/seed-process.js';
 import { selfSigned } from '../helpers/self-signed.js';
 import { startTestServer } from '../helpers/start-server.js';
-import { udpJoinAs } from '../helpers/udp-client.js';
+import { firstMessage, udpJoinAs } from '../helpers/udp-client.js';
 import { within } from '../helpers/within.js';
 import { type CharlaProcess, spawnCharla } from '../helpers/charla-process.js';
 
@@ -183,7 +183,7 @@ test('client - over UDP, a server that vanishes without a word is noticed (ECONN
   t.after(() => open && fake.close());
   const { port } = fake.address();
   const ana = spawnClient(t, ['--udp', '--port', String(port), '--name', 'ana']);
-  const [name, rinfo] = (await within(once(fake, 'message'), 5000, 'the name datagram')) as [Buffer, dgram.RemoteInfo];
+  const [name, rinfo] = await firstMessage(fake);
   assert.equal(name.toString(), 'ana');
   fake.send('*** hola ana ***', rinfo.port, rinfo.address);
   await ana.line('*** hola ana ***');
@@ -192,6 +192,23 @@ test('client - over UDP, a server that vanishes without a word is noticed (ECONN
   ana.send('¿hay alguien?');
   assert.equal(await ana.exit(), 1);
   assert.equal(ana.stderr, `${es('client_server_gone', { target: `127.0.0.1:${port}` })}\n`);
+});
+
+test("client - over UDP the client proves its address with the server's token, so it is welcomed off loopback too", async (t) => {
+  // exemptLoopback: false makes 127.0.0.1 stand for a LAN address, which must validate.
+  const { server, tcpPort, udpPort } = await startTestServer(t, { exemptLoopback: false });
+  const watcher = await joinAs(t, tcpPort, 'vigia');
+  const ana = spawnClient(t, ['--udp', '--port', String(udpPort), '--name', 'ana']);
+  await ana.line(WELCOME);
+  assert.equal(await watcher.next(), '*** ana se ha unido al chat ***');
+  const [peer] = [...(server.udp?.peers.values() ?? [])];
+  assert.equal(peer?.validated, true);
+  watcher.write('/msg ana hola\n');
+  await ana.line('(privado) vigia: hola');
+  ana.send('/listar');
+  await ana.line('Usuarios: vigia, ana');
+  ana.end();
+  assert.equal(await ana.exit(), 0);
 });
 
 test('client - over UDP, keep-alives keep a silent client in the room past the silence timeout', async (t) => {
