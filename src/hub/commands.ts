@@ -44,7 +44,11 @@ const HANDLERS: { [K in Command['kind']]: Handler<K> } = {
       return;
     }
     hub.rename(session, name);
-    hub.broadcast(hub.t('user_renamed', { old, name }), undefined, true);
+    const notice = hub.t('user_renamed', { old, name });
+    // The renamed user's copy is the answer to their command, the others' is the room's news: a
+    // transport that bounds replies to unproven addresses (UDP) counts them apart.
+    hub.broadcast(notice, session.peer, true);
+    session.peer.send(notice, true, false);
   },
 
   msg(hub, session, { to, text }) {

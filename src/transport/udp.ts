@@ -82,8 +82,12 @@ export const UDP_DEFAULTS: UdpOptions = {
  */
 export const AMPLIFICATION_FACTOR = 3;
 
-/** Lines remembered per unvalidated peer, to recognise them when they come back (a loop). */
-const ECHO_MEMORY = 8;
+/**
+ * The last distinct lines sent to unvalidated addresses, remembered to recognise them when they
+ * come back (a loop through other servers). Transport-wide: a line sent to one address may come
+ * back from another, after going round.
+ */
+const ECHO_MEMORY = 32;
 
 /** Send errors that say nothing about the peer (a full buffer): the datagram is lost, the peer stays. */
 const TRANSIENT_SEND_ERRORS = new Set(['ENOBUFS', 'EAGAIN', 'EWOULDBLOCK', 'EINTR', 'EMSGSIZE']);
@@ -115,9 +119,6 @@ export class UdpPeer implements Peer {
   withheld = 0;
   /** The room's bytes while unvalidated. */
   roomBudget: TokenBucket | undefined;
-  /** The last lines sent while unvalidated (a ring), to recognise them coming back. */
-  recent: string[] | undefined;
-  #recentNext = 0;
   /** Told once in the log that replies are withheld / that a send failed. */
   withheldLogged = false;
   sendFailed = false;
@@ -173,13 +174,6 @@ export class UdpPeer implements Peer {
   validate(): void {
     this.validated = true;
     this.roomBudget = undefined;
-    this.recent = undefined;
-  }
-
-  remember(line: string): void {
-    this.recent ??= [];
-    this.recent[this.#recentNext] = line;
-    this.#recentNext = (this.#recentNext + 1) % ECHO_MEMORY;
   }
 }
 
@@ -235,8 +229,9 @@ class UdpTransportImpl implements UdpTransport {
   readonly #local = new LocalAddresses();
   readonly #strangerReplies = new Map<string, TokenBucket>();
   readonly #strangerBucket: TokenBucket;
-  /** The last reply sent to each stranger source (to recognise it coming back). */
-  readonly #strangerSent = new Map<string, string>();
+  /** A ring of the last lines sent to unvalidated addresses (see ECHO_MEMORY). */
+  readonly #sent: string[] = [];
+  #sentNext = 0;
   /** Sources found echoing: ignored until the time given. */
   readonly #quarantine = new Map<string, number>();
   #ownPort = 0;
@@ -309,7 +304,7 @@ class UdpTransportImpl implements UdpTransport {
     }
     if (first === lines.length) return;
     if (peer === undefined) {
-      if (isEcho(lines[first] as string, [this.#strangerSent.get(key)])) {
+      if (isEcho(lines[first] as string, this.#sent)) {
         this.#quarantineSource(key, `udp ${formatHostPort(normalizeAddress(rinfo.address), rinfo.port)}`, now);
         return;
       }
@@ -319,7 +314,7 @@ class UdpTransportImpl implements UdpTransport {
     for (let i = first; i < lines.length; i++) {
       if (peer.closed) break;
       const line = lines[i] as string;
-      if (!peer.validated && isEcho(line, peer.recent)) {
+      if (!peer.validated && isEcho(line, this.#sent)) {
         this.#quarantineSource(key, peer.id, now);
         peer.close('echo');
         return;
@@ -359,9 +354,16 @@ class UdpTransportImpl implements UdpTransport {
   #quarantineSource(key: string, id: string, now: number): void {
     if (this.#quarantine.size >= STRANGER_TABLE_MAX) this.#quarantine.clear();
     this.#quarantine.set(key, now + this.#opts.echoQuarantineMs);
-    this.#strangerSent.delete(key);
     this.stats.refusedSources++;
     this.#logError(this.#hub.t('log_udp_echo', { peer: id, minutes: Math.round(this.#opts.echoQuarantineMs / 60_000) }));
+  }
+
+  /** Notes a line sent to an unvalidated address (once, however many receive it in a row). */
+  #remember(line: string): void {
+    const last = this.#sent[(this.#sentNext + ECHO_MEMORY - 1) % ECHO_MEMORY];
+    if (last === line) return;
+    this.#sent[this.#sentNext] = line;
+    this.#sentNext = (this.#sentNext + 1) % ECHO_MEMORY;
   }
 
   #trusted(address: string): boolean {
@@ -395,10 +397,7 @@ class UdpTransportImpl implements UdpTransport {
       peer.bytesIn = bytes;
       const room = this.#opts.unvalidatedRoomBytes;
       peer.roomBudget = new TokenBucket(room.ratePerSec, room.burst, this.#opts.now);
-      const last = this.#strangerSent.get(key);
-      if (last !== undefined) peer.remember(last);
     }
-    this.#strangerSent.delete(key);
     this.peers.set(peer.key, peer);
     if (hub.logging) hub.options.log(hub.t('log_connected', { peer: peer.id }));
     return hub.connect(peer) ? peer : undefined;
@@ -435,10 +434,7 @@ class UdpTransportImpl implements UdpTransport {
       this.#strangerReplies.set(ip, bucket);
     }
     if (!bucket.take() || !this.#strangerBucket.take()) return;
-    if (!this.#trusted(rinfo.address)) {
-      if (this.#strangerSent.size >= STRANGER_TABLE_MAX) this.#strangerSent.clear();
-      this.#strangerSent.set(key, sent);
-    }
+    if (!this.#trusted(rinfo.address)) this.#remember(sent);
     this.socket.send(data, rinfo.port, rinfo.address, (err) => {
       if (err !== null && err !== undefined) this.#strangerSendFailed(key, err);
     });
@@ -463,7 +459,7 @@ class UdpTransportImpl implements UdpTransport {
       // Not a user yet (password given, name pending, or being refused): the per-IP reply limit too.
       if (!this.#strangerBucket.take()) return;
     }
-    if (!peer.validated) peer.remember(line);
+    if (!peer.validated) this.#remember(line);
     // Datagram boundaries frame the message: no newline.
     this.socket.send(data, peer.port, peer.replyAddress, peer.onSent);
   }
