@@ -10,8 +10,10 @@ import { TCP_DEFAULTS } from '../transport/tcp.js';
 import { UDP_DEFAULTS } from '../transport/udp.js';
 import { warmUp } from '../transport/warm-up.js';
 import { capYoungGeneration } from '../util/heap.js';
+import { closeHungUpTerminals } from '../util/hung-up-terminal.js';
 import { HUB_DEFAULTS, noLog } from '../hub/hub.js';
 import { parseCount, parseLangFlag, parseNumber, parsePort, parseSeconds, parseFlags } from './args.js';
+import { LOG_FLUSH_MS, ServerConsole } from './server-console.js';
 
 const HELP = `Usage: charla server [options]
 
@@ -23,6 +25,8 @@ Runs a chat server: one room for TCP and UDP users. Stop it with Ctrl+C.
   --no-tcp / --no-udp      run without that transport
   --lang es|en             language of what the server says (default es)
   --quiet                  do not log connections and departures
+  --log-file PATH          log to this file (appended to; reopened on SIGHUP, for logrotate)
+                           instead of stdout/stderr; the start banner still goes to stdout too
   --bench                  load-test mode on a trusted machine: no rate, user or per-address limits
   --no-warmup              open without first running the hot path for a moment (see README, Performance)
 
@@ -58,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     'no-udp': { type: 'boolean' },
     lang: { type: 'string' },
     quiet: { type: 'boolean' },
+    'log-file': { type: 'string' },
     bench: { type: 'boolean' },
     'no-warmup': { type: 'boolean' },
     password: { type: 'string' },
@@ -82,12 +87,24 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  // SIGUSR1 would open Node's inspector on 127.0.0.1:9229, where any local user could attach and
+  // run code as this user. A listener of our own keeps Node from doing that (Node 20 has no
+  // --disable-sigusr1); it is installed before anything slow, and logs a line once the console
+  // exists.
+  let onSigusr1 = (): void => {};
+  process.on('SIGUSR1', () => onSigusr1());
   capYoungGeneration();
   const lang = parseLangFlag(values.lang);
   const t = translator(lang);
+  if (values['log-file'] === '') throw new CharlaError('ERR_BAD_OPTION', '--log-file needs a path');
+  const output = new ServerConsole(t, values['log-file']);
+  onSigusr1 = () => output.log(t('log_sigusr1_ignored'));
+  process.on('SIGHUP', () => void output.reopen());
+  process.on('exit', closeHungUpTerminals);
+  const stopSignal = untilStopSignal();
   const host = values.host ?? '0.0.0.0';
   const maxLineBytes = parseCount(values['max-line-bytes'], '--max-line-bytes', TCP_DEFAULTS.maxLineBytes, 16);
-  const log = values.quiet ? noLog : (line: string) => console.log(line);
+  const log = values.quiet ? noLog : (line: string) => output.log(line);
   const password = values.password ?? process.env['CHARLA_PASSWORD'] ?? undefined;
   if (password !== undefined && password.length === 0) throw new CharlaError('ERR_BAD_OPTION', 'the password cannot be empty (--password or CHARLA_PASSWORD)');
   const rateLimit = {
@@ -114,13 +131,13 @@ export async function run(argv: string[]): Promise<number> {
       tls: readTls(values['tls-cert'], values['tls-key']),
       rateLimit,
       floodKickMs: parseSeconds(values['flood-kick'], '--flood-kick', TCP_DEFAULTS.floodKickMs),
-      onAcceptError: acceptErrorLogger(),
+      onAcceptError: acceptErrorLogger(output),
       maxLineBytes,
       maxQueuedBytes: parseCount(values['max-queued-bytes'], '--max-queued-bytes', TCP_DEFAULTS.maxQueuedBytes, 1024),
       bareIdleMs: parseCount(values['bare-idle-ms'], '--bare-idle-ms', TCP_DEFAULTS.bareIdleMs),
       registrationTimeoutMs: parseSeconds(values['registration-timeout'], '--registration-timeout', TCP_DEFAULTS.registrationTimeoutMs),
       idleTimeoutMs: parseSeconds(values['idle-timeout'], '--idle-timeout', 0),
-      onPeerError: (peer, err) => console.error(t('log_peer_error', { peer: peer.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) })),
+      onPeerError: (peer, err) => output.error(t('log_peer_error', { peer: peer.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) })),
     },
     udpOptions: {
       maxLineBytes,
@@ -135,17 +152,29 @@ export async function run(argv: string[]): Promise<number> {
     await warmUp({ ...options.tcpOptions, rateLimit: options.bench === true ? undefined : rateLimit });
   }
   const server = await startServer(options);
-  if (values.bench) console.log(t('log_bench_mode'));
-  printBanner(server, host, t);
-  await untilSignal();
+  if (values.bench) output.banner(t('log_bench_mode'));
+  printBanner(output, server, host, t);
+  await stopSignal;
   await server.close();
+  if (!(await output.flush(LOG_FLUSH_MS))) exitWithoutLog(output);
   return 0;
 }
 
-function printBanner(server: ChatServer, host: string, t: ReturnType<typeof translator>): void {
-  // Tests and scripts read the bound ports from these two lines.
-  if (server.tcp) console.log(t('log_tcp_listening', { address: formatHostPort(server.tcp.address.address, server.tcp.address.port) }));
-  if (server.udp) console.log(t('log_udp_listening', { address: formatHostPort(server.udp.address.address, server.udp.address.port) }));
+/**
+ * Shutdown is done but an output still holds lines (a terminal nobody reads): exit without them.
+ * A pending write keeps Node's loop alive, hence the explicit exit; a write stuck in a blocking
+ * descriptor even keeps `process.exit` from finishing (it waits for the threadpool), and then
+ * only a signal ends the process.
+ */
+function exitWithoutLog(output: ServerConsole): never {
+  if (output.stuckInKernel) process.kill(process.pid, 'SIGKILL');
+  process.exit(0);
+}
+
+function printBanner(output: ServerConsole, server: ChatServer, host: string, t: ReturnType<typeof translator>): void {
+  // Tests and scripts read the bound ports from these two lines, on stdout.
+  if (server.tcp) output.banner(t('log_tcp_listening', { address: formatHostPort(server.tcp.address.address, server.tcp.address.port) }));
+  if (server.udp) output.banner(t('log_udp_listening', { address: formatHostPort(server.udp.address.address, server.udp.address.port) }));
   const tcpPort = server.tcp?.address.port;
   const udpPort = server.udp?.address.port;
   const hint = (addr: string): string[] => {
@@ -158,11 +187,11 @@ function printBanner(server: ChatServer, host: string, t: ReturnType<typeof tran
   };
   const wildcard = host === '0.0.0.0' || host === '::';
   const lan = wildcard ? lanAddresses(host === '::') : isLoopback(host) ? [] : [host];
-  console.log(t('log_local_hint'));
-  for (const line of hint(wildcard || isLoopback(host) ? '127.0.0.1' : host)) console.log(line);
+  output.banner(t('log_local_hint'));
+  for (const line of hint(wildcard || isLoopback(host) ? '127.0.0.1' : host)) output.banner(line);
   if (lan.length > 0) {
-    console.log(t('log_lan_hint'));
-    for (const addr of lan) for (const line of hint(addr)) console.log(line);
+    output.banner(t('log_lan_hint'));
+    for (const addr of lan) for (const line of hint(addr)) output.banner(line);
   }
 }
 
@@ -188,13 +217,13 @@ function readTls(certFile: string | undefined, keyFile: string | undefined): { c
 }
 
 /** Logs accept() failures (EMFILE: out of file descriptors) at most once a second. */
-function acceptErrorLogger(): (err: Error) => void {
+function acceptErrorLogger(output: ServerConsole): (err: Error) => void {
   let last = 0;
   return (err) => {
     const now = Date.now();
     if (now - last < 1000) return;
     last = now;
-    console.error(`charla server: cannot accept new connections: ${err.message} (existing users are still served; raise "ulimit -n")`);
+    output.error(`charla server: cannot accept new connections: ${err.message} (existing users are still served; raise "ulimit -n")`);
   };
 }
 
@@ -214,14 +243,21 @@ export function lanAddresses(withIpv6: boolean): string[] {
   return out;
 }
 
-function untilSignal(): Promise<void> {
+/** Signals that stop the server gracefully: every user is told, exit code 0. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGUSR2', 'SIGQUIT'] as const;
+
+/**
+ * Resolves on the first stop signal. The listeners stay: a repeat during the (bounded) shutdown
+ * is ignored rather than killing the process, except a second Ctrl+C, which means "now".
+ */
+function untilStopSignal(): Promise<void> {
   return new Promise((resolve) => {
-    const stop = (): void => {
-      // A second Ctrl+C while closing means "now".
-      process.once('SIGINT', () => process.exit(130));
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping && signal === 'SIGINT') process.exit(130);
+      stopping = true;
       resolve();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
   });
 }

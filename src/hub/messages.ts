@@ -168,6 +168,27 @@ const CATALOGUE = {
     en: "charla: {peer} echoed the server's messages back (another server, or a loop?); ignored for {minutes} min",
   },
   log_peer_error: { es: 'charla: error con {peer}: {error}', en: 'charla: error with {peer}: {error}' },
+  log_lines_dropped: {
+    es: 'charla: {count} líneas del registro descartadas (la salida no daba abasto)',
+    en: 'charla: {count} log lines dropped (the output could not keep up)',
+  },
+  log_output_lost: {
+    es: 'charla: no se puede escribir en {output} ({error}): el registro deja de ir allí; el servidor sigue',
+    en: 'charla: cannot write to {output} ({error}): no more log there; the server goes on',
+  },
+  log_reopened: { es: 'charla: registro reabierto (SIGHUP)', en: 'charla: log file reopened (SIGHUP)' },
+  log_reopen_failed: {
+    es: 'charla: no se puede reabrir {path} ({error}); se sigue escribiendo en el fichero anterior',
+    en: 'charla: cannot reopen {path} ({error}); still writing to the previous file',
+  },
+  log_sighup_no_file: {
+    es: 'charla: SIGHUP recibido; sin --log-file no hay nada que reabrir, el servidor sigue',
+    en: 'charla: SIGHUP received; without --log-file there is nothing to reopen, the server goes on',
+  },
+  log_sigusr1_ignored: {
+    es: 'charla: SIGUSR1 ignorado (el inspector de Node solo se abre con node --inspect)',
+    en: 'charla: SIGUSR1 ignored (Node\'s inspector opens only with node --inspect)',
+  },
 
   // --- terminal client ---
   client_name_prompt: { es: 'Tu nombre: ', en: 'Your name: ' }, // seed
