@@ -143,6 +143,8 @@ export async function run(argv: string[]): Promise<number> {
       maxLineBytes,
       rateLimit,
       silenceMs: parseSeconds(values['udp-timeout'], '--udp-timeout', UDP_DEFAULTS.silenceMs),
+      // Failed sends and loops found: errors, said even with --quiet (once per peer).
+      logError: (line) => output.error(line),
     },
   };
   // Compile the hot path before the ports open (about half a second): the first users then get

@@ -8,8 +8,8 @@
  * The exchange is two control lines that only charla's own client sends (README "Wire protocol"):
  *
  *     client -> server   /token charla/1                 (asks for a token)
- *     server -> client   /token 3q2-7wEAqfY1m0Yw1Bx6Fw    (one datagram)
- *     client -> server   /token 3q2-7wEAqfY1m0Yw1Bx6Fw    (the first line of its next datagram,
+ *     server -> client   /token 3q2-7wEAqfY1m0Yw    (one datagram)
+ *     client -> server   /token 3q2-7wEAqfY1m0Yw    (the first line of its next datagram,
  *                        ana                               usually the one with its name)
  *
  * The token is a MAC of the source address and port and a time window: the server keeps no state
