@@ -33,6 +33,10 @@ function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // SIGUSR1 would make Node open its inspector on 127.0.0.1:9229, where any local user could
+  // attach and run code as ours: no charla command opens one unless started with --inspect.
+  // (A listener is enough to stop Node from doing it; `charla server` adds one that logs.)
+  process.on('SIGUSR1', ignoreSignal);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
@@ -57,6 +61,8 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
 }
+
+function ignoreSignal(): void {}
 
 main(process.argv.slice(2)).then(
   (code) => {

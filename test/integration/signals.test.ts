@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { text } from '../../src/hub/messages.js';
+import { spawnCharla } from '../helpers/charla-process.js';
 import { joinAs } from '../helpers/line-client.js';
+import { startTestServer } from '../helpers/start-server.js';
 import { type SpawnedServer, spawnServer } from '../helpers/spawn-server.js';
 import { within } from '../helpers/within.js';
 
@@ -70,3 +72,17 @@ for (const signal of ['SIGUSR2', 'SIGQUIT'] as const) {
     assert.ok(srv.stdout.some((l) => l.startsWith('charla: cerrando (2 usuarios avisados)')), 'the shutdown is logged');
   });
 }
+
+test('signals - SIGUSR1 opens no inspector in the client either', async (t) => {
+  const { tcpPort } = await startTestServer(t);
+  const watcher = await joinAs(t, tcpPort, 'vigia');
+  const ana = spawnCharla(t, ['client', '--port', String(tcpPort), '--name', 'ana']);
+  await ana.line(/^\*\*\* Bienvenido/);
+  assert.equal(await watcher.next(), es('user_joined', { name: 'ana' }));
+  ana.child.kill('SIGUSR1');
+  ana.send('sigo aquí');
+  assert.equal(await watcher.next(), 'ana: sigo aquí');
+  ana.end();
+  assert.equal(await ana.exit(), 0);
+  assert.doesNotMatch(ana.stderr, /Debugger listening|inspector/i);
+});
