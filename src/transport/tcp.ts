@@ -36,6 +36,14 @@ export interface TcpOptions {
   rateLimit: RateLimit | undefined;
   /** A user held back by the rate limit for this long without a break is disconnected as a flood. */
   floodKickMs: number;
+  /**
+   * Most input held back by the rate limit per connection, as decoded lines waiting their turn:
+   * each counts its length plus `PACED_LINE_OVERHEAD` (about what a short string costs the heap),
+   * so short lines cannot pile up either. Past it the rest of what was read stays undecoded bytes
+   * and the socket is not read, so the sender's own TCP window holds back the rest (as InspIRCd's
+   * recvq and Ergo's read queue bound what they keep).
+   */
+  maxPacedBytes: number;
   /** TLS certificate and key (PEM); when set, the port speaks TLS. */
   tls: { cert: string | Buffer; key: string | Buffer } | undefined;
   /** The clock of the rate limiter. */
@@ -57,6 +65,7 @@ export const TCP_DEFAULTS: TcpOptions = {
   keepAliveMs: 60_000,
   rateLimit: DEFAULT_RATE_LIMIT,
   floodKickMs: 20_000,
+  maxPacedBytes: 8 * 1024,
   tls: undefined,
   now: monotonic,
   onPeerError: () => {},
@@ -164,7 +173,10 @@ class Handshakes {
     const pending = this.#perAddress.get(address) ?? 0;
     if (max > 0 && pending + hub.connectionsFrom(address) >= max && !isExemptAddress(address)) {
       socket.destroy();
-      if (hub.logging) hub.options.log(hub.t('log_dropped', { peer: `tls ${formatHostPort(address, socket.remotePort ?? 0)}`, reason: hub.t('reason_kicked') }));
+      if (hub.logging) {
+        const peer = `tls ${formatHostPort(address, socket.remotePort ?? 0)}`;
+        hub.options.log(hub.t('log_dropped', { peer, reason: hub.t('reason_kicked') }));
+      }
       return;
     }
     const key = connectionKey(socket);
