@@ -104,6 +104,11 @@ export class Hub {
     return this.#sessions.size;
   }
 
+  /** Connections now from `address` (named or not): what `maxConnectionsPerAddress` counts. */
+  connectionsFrom(address: string): number {
+    return this.#perAddress.get(address) ?? 0;
+  }
+
   /** Names in join order. */
   names(): string[] {
     return [...this.#joined.values()].map((s) => s.name as string);

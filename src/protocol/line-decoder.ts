@@ -38,20 +38,29 @@ export class LineDecoder {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const events: DecodeEvent[] = [];
     let start = 0;
-    while (start < buf.length) {
-      const lf = buf.indexOf(LF, start);
-      if (lf === -1) {
-        this.#hold(buf, start, buf.length, events);
-        break;
-      }
-      if (this.#discarding) {
-        this.#discarding = false;
-      } else {
-        this.#finishLine(buf, start, lf, events);
-      }
-      start = lf + 1;
-    }
+    while (start < buf.length) start = this.step(buf, start, events);
     return events;
+  }
+
+  /**
+   * Feeds `buf` from byte `start` through its next LF only, for a caller that decodes a chunk a
+   * line at a time and may keep the rest for later: appends what that completes to `events` (a
+   * line, an over-long report, or nothing) and returns the offset just past the LF. With no LF
+   * left, the bytes are held as the start of a line and it returns `buf.length`. Stepping through
+   * a chunk gives exactly the events of `push`.
+   */
+  step(buf: Buffer, start: number, events: DecodeEvent[]): number {
+    const lf = buf.indexOf(LF, start);
+    if (lf === -1) {
+      this.#hold(buf, start, buf.length, events);
+      return buf.length;
+    }
+    if (this.#discarding) {
+      this.#discarding = false;
+    } else {
+      this.#finishLine(buf, start, lf, events);
+    }
+    return lf + 1;
   }
 
   /**

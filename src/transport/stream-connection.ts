@@ -10,6 +10,10 @@ import type { TcpOptions } from './tcp.js';
  * The input side of one TCP or TLS connection: bytes -> lines -> `hub.input` (paced by the rate
  * limit), its timers, and the socket's end -> `hub.leave` exactly once.
  *
+ * Input over the rate waits, bounded: at most `maxPacedBytes` of it as decoded lines, the rest as
+ * the undecoded bytes of the chunk in hand, and meanwhile the socket is not read, so the sender's
+ * TCP window holds whatever else it sends.
+ *
  * One object per connection and no closures: the socket's listeners and the timers' callbacks
  * are module functions that find the connection on the socket (as `ws` does), which keeps an
  * idle user's footprint small when there are thousands of them.
@@ -28,6 +32,13 @@ export class StreamConnection {
   paceTimer: NodeJS.Timeout | undefined;
   /** Lines decoded but held back by the rate limit (reading is paused meanwhile). */
   backlog: string[] | undefined;
+  /** What `backlog` holds, counted as `maxPacedBytes` counts it. */
+  backlogBytes = 0;
+  /**
+   * Bytes read while the backlog was full, not decoded yet (the rest of a chunk, off the heap);
+   * `pace()` decodes them as the backlog drains, and the socket is not read until it has.
+   */
+  rest: Buffer | undefined;
   throttledSince = 0;
   warnedAt = -Infinity;
   sniffed = false;
@@ -66,25 +77,38 @@ export class StreamConnection {
   }
 
   onData(chunk: Buffer): void {
+    if (this.rest !== undefined) {
+      // Reading is paused while undecoded bytes wait; a chunk that comes anyway waits behind them.
+      this.rest = Buffer.concat([this.rest, chunk]);
+      return;
+    }
     if (this.mode === 'unknown' && chunk.includes(0x0a)) {
       this.mode = 'lines';
       clearTimeout(this.bareTimer); // a name sent in pieces is still a line client's name
     }
-    const { decoder } = this.peer;
-    this.take(decoder.push(chunk));
-    if (this.mode !== 'lines' && decoder.pendingBytes > 0) {
-      clearTimeout(this.bareTimer);
-      this.bareTimer = setTimeout(onBareTimer, this.opts.bareIdleMs, this);
-    }
+    if (this.bucket === undefined) this.take(this.peer.decoder.push(chunk)); // no rate limit: nothing is held back
+    else this.feed(chunk);
+    this.schedulePace();
+    this.armBareTimer();
     this.idleTimer?.refresh();
   }
 
   onEnd(): void {
     // The client finished sending. A bare last message still counts (seed client), and lines
-    // held back by the rate limit are still delivered (pace() closes when they are).
+    // held back by the rate limit are still delivered (pace() closes when they are; it takes
+    // the last bare message itself when undecoded bytes are still waiting before it).
     this.inputEnded = true;
-    this.take(this.peer.decoder.end());
+    if (this.rest === undefined) this.take(this.peer.decoder.end());
+    this.schedulePace();
     if (this.backlog === undefined && !this.peer.closed) this.peer.close('disconnected');
+  }
+
+  /** A client that sends bare messages (no LF) has its bytes so far taken after a pause. */
+  armBareTimer(): void {
+    if (this.mode !== 'lines' && this.peer.decoder.pendingBytes > 0) {
+      clearTimeout(this.bareTimer);
+      this.bareTimer = setTimeout(onBareTimer, this.opts.bareIdleMs, this);
+    }
   }
 
   onClose(): void {
@@ -93,6 +117,7 @@ export class StreamConnection {
     clearTimeout(this.idleTimer);
     clearTimeout(this.paceTimer);
     this.backlog = undefined;
+    this.rest = undefined;
     this.peers.delete(this.peer);
     this.peer.markClosed();
     // A connection that ended with an error was lost, even if we had already taken its end for
@@ -103,6 +128,32 @@ export class StreamConnection {
     this.hub.leave(this.peer, reason);
   }
 
+  /**
+   * Decodes `buf` a line at a time, into delivery while the rate allows and then into the
+   * backlog, and stops once the backlog holds `maxPacedBytes`: the rest stays bytes, in `rest`.
+   * (Decoding a whole 64 KB chunk of short lines at once would hold tens of thousands of strings.)
+   */
+  feed(buf: Buffer): void {
+    const { peer } = this;
+    const { decoder } = peer;
+    const max = Math.max(1, this.opts.maxPacedBytes); // at least one line fits, or nothing would move
+    const events: DecodeEvent[] = [];
+    let start = 0;
+    while (start < buf.length) {
+      if (this.backlogBytes >= max) {
+        this.rest = buf.subarray(start);
+        return;
+      }
+      start = decoder.step(buf, start, events);
+      if (events.length > 0) {
+        this.take(events);
+        events.length = 0;
+        if (peer.closed) return;
+      }
+    }
+  }
+
+  /** Delivers each line now if the rate allows and nothing is held back; else holds it back. */
   take(events: DecodeEvent[]): void {
     const { peer, bucket } = this;
     for (const event of events) {
@@ -113,9 +164,14 @@ export class StreamConnection {
         this.deliver(event.text);
       } else {
         (this.backlog ??= []).push(event.text);
+        this.backlogBytes += event.text.length + PACED_LINE_OVERHEAD;
       }
     }
-    if (this.backlog !== undefined && this.paceTimer === undefined && !peer.closed) this.pace();
+  }
+
+  /** Starts pacing when lines were held back and no pace timer is due yet. */
+  schedulePace(): void {
+    if (this.backlog !== undefined && this.paceTimer === undefined && !this.peer.closed) this.pace();
   }
 
   deliver(text: string): void {
@@ -135,24 +191,43 @@ export class StreamConnection {
     }
   }
 
-  /** Delivers what the rate allows; the rest waits in the backlog with reading paused. */
+  /**
+   * Delivers what the rate allows, decoding more of `rest` whenever the backlog runs dry; what is
+   * left waits with reading paused. Runs again at the next token, or when the flood kick is due,
+   * whichever comes first: at a rate of one line a minute, a flood is still kicked on time.
+   */
   pace(): void {
-    const { peer, bucket } = this;
+    const { peer, bucket, opts } = this;
     this.paceTimer = undefined;
-    const backlog = this.backlog ?? [];
-    while (backlog.length > 0 && !peer.closed) {
-      if (bucket !== undefined && !bucket.take()) break;
-      this.deliver(backlog.shift() as string);
+    const backlog = (this.backlog ??= []);
+    let decodedRest = false;
+    for (;;) {
+      while (backlog.length > 0 && !peer.closed && (bucket === undefined || bucket.take())) {
+        const text = backlog.shift() as string;
+        this.backlogBytes -= text.length + PACED_LINE_OVERHEAD;
+        this.deliver(text);
+      }
+      if (peer.closed) return;
+      if (backlog.length > 0 || this.rest === undefined) break;
+      const rest = this.rest;
+      this.rest = undefined;
+      decodedRest = true;
+      this.feed(rest); // into the backlog (it is defined): delivered by the next round
+      if (this.rest === undefined && this.inputEnded) this.take(peer.decoder.end());
     }
-    if (peer.closed) return;
     if (backlog.length === 0) {
+      // Caught up (nothing is left in `rest` either).
       this.backlog = undefined;
       this.throttledSince = 0;
-      if (this.inputEnded) peer.close('disconnected');
-      else peer.socket.resume();
+      if (this.inputEnded) {
+        peer.close('disconnected');
+        return;
+      }
+      peer.socket.resume();
+      if (decodedRest) this.armBareTimer();
       return;
     }
-    const now = this.opts.now();
+    const now = opts.now();
     if (this.throttledSince === 0) {
       this.throttledSince = now;
       peer.socket.pause();
@@ -160,14 +235,22 @@ export class StreamConnection {
         this.warnedAt = now;
         peer.send(this.hub.t('rate_slowed'));
       }
-    } else if (now - this.throttledSince > this.opts.floodKickMs) {
+    } else if (now - this.throttledSince > opts.floodKickMs) {
       peer.send(this.hub.t('flood_kicked'));
       peer.close('flood');
       return;
     }
-    this.paceTimer = setTimeout(onPaceTimer, Math.max(1, bucket?.msUntilToken() ?? 1), this);
+    const untilToken = bucket?.msUntilToken() ?? 1;
+    const untilKick = this.throttledSince + opts.floodKickMs - now + 1;
+    this.paceTimer = setTimeout(onPaceTimer, Math.max(1, Math.min(untilToken, untilKick)), this);
   }
 }
+
+/**
+ * What one line held back for pacing counts, besides its length, against `maxPacedBytes`: about
+ * what a short string and its backlog slot cost the heap, so a burst of empty lines is bounded too.
+ */
+export const PACED_LINE_OVERHEAD = 32;
 
 /** A user held back again soon after a warning is not warned again for this long. */
 const SLOWED_WARNING_INTERVAL_MS = 30_000;
@@ -205,6 +288,7 @@ function onBareTimer(conn: StreamConnection): void {
   try {
     conn.mode = 'bare';
     conn.take(conn.peer.decoder.flush());
+    conn.schedulePace();
   } catch (err) {
     conn.fail(err);
   }

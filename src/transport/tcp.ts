@@ -7,7 +7,7 @@ import { DEFAULT_RATE_LIMIT, type RateLimit } from '../hub/rate-limit.js';
 import { type Clock, monotonic } from '../util/clock.js';
 import { closed } from '../util/closed.js';
 import { StreamConnection } from './stream-connection.js';
-import type { StreamPeer } from './stream-peer.js';
+import { formatHostPort, normalizeAddress, type StreamPeer } from './stream-peer.js';
 
 /** Limits and timings of the TCP transport. */
 export interface TcpOptions {
@@ -36,6 +36,14 @@ export interface TcpOptions {
   rateLimit: RateLimit | undefined;
   /** A user held back by the rate limit for this long without a break is disconnected as a flood. */
   floodKickMs: number;
+  /**
+   * Most input held back by the rate limit per connection, as decoded lines waiting their turn:
+   * each counts its length plus `PACED_LINE_OVERHEAD` (about what a short string costs the heap),
+   * so short lines cannot pile up either. Past it the rest of what was read stays undecoded bytes
+   * and the socket is not read, so the sender's own TCP window holds back the rest (as InspIRCd's
+   * recvq and Ergo's read queue bound what they keep).
+   */
+  maxPacedBytes: number;
   /** TLS certificate and key (PEM); when set, the port speaks TLS. */
   tls: { cert: string | Buffer; key: string | Buffer } | undefined;
   /** The clock of the rate limiter. */
@@ -57,6 +65,7 @@ export const TCP_DEFAULTS: TcpOptions = {
   keepAliveMs: 60_000,
   rateLimit: DEFAULT_RATE_LIMIT,
   floodKickMs: 20_000,
+  maxPacedBytes: 8 * 1024,
   tls: undefined,
   now: monotonic,
   onPeerError: () => {},
@@ -83,22 +92,21 @@ export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Pr
   // allowHalfOpen: after a client's FIN we still deliver what it sent (lines held back by the
   // rate limit included) and only then end our side.
   const socketOptions = { noDelay: true, allowHalfOpen: true, keepAlive: opts.keepAliveMs > 0, keepAliveInitialDelay: opts.keepAliveMs };
+  // With TLS, sockets still in their handshake are not peers yet: they are counted against their
+  // address from accept on, and a shutdown ends them too. Without TLS every accepted socket is a
+  // peer from the start, and hub.connect counts it (and refuses it, saying why) right at accept.
+  const handshakes = new Handshakes(hub);
   const server =
     opts.tls === undefined
       ? net.createServer(socketOptions, (socket) => new StreamConnection(hub, socket, 'tcp', opts, peers).start())
       : tls.createServer(
           { ...socketOptions, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
-          (socket) => new StreamConnection(hub, socket, 'tls', opts, peers).start(),
+          (socket) => {
+            handshakes.handOver(socket); // before hub.connect counts it as a peer
+            new StreamConnection(hub, socket, 'tls', opts, peers).start();
+          },
         );
-  // With TLS, sockets still in their handshake are not peers yet: track them too, so a shutdown
-  // can end them all. (Without TLS every accepted socket is a peer from the start.)
-  const handshaking = new Set<net.Socket>();
-  if (opts.tls !== undefined) {
-    server.on('connection', (socket: net.Socket) => {
-      handshaking.add(socket);
-      socket.once('close', () => handshaking.delete(socket));
-    });
-  }
+  if (opts.tls !== undefined) server.on('connection', (socket: net.Socket) => handshakes.accept(socket));
   // A failed TLS handshake (a plain-TCP client, a scanner) costs only that socket.
   server.on('tlsClientError', (_err: Error, socket: net.Socket) => socket.destroy());
   server.listen({ host: opts.host, port: opts.port });
@@ -116,7 +124,7 @@ export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Pr
     async drain(graceMs) {
       // Users close once their goodbye is flushed; the rest (a TLS handshake in progress, a
       // client that never reads) are destroyed when the grace period ends.
-      const sockets = [...handshaking, ...[...peers].map((p) => p.socket)];
+      const sockets = [...handshakes.sockets.keys(), ...[...peers].map((p) => p.socket)];
       const done = sockets.map(closed);
       const timer = setTimeout(() => {
         for (const s of sockets) s.destroy();
@@ -129,3 +137,76 @@ export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Pr
 
 /** A TLS client has this long to finish its handshake. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * TLS sockets from accept until their handshake is done. Not peers yet, but each holds a socket
+ * and a TLS session for up to `TLS_HANDSHAKE_TIMEOUT_MS`, so each counts against its address's
+ * `maxConnectionsPerAddress` from accept on, together with the hub's connections from there (as
+ * Ergo's ip-limits do): past the cap a socket is destroyed at once, before it costs a handshake.
+ * Nothing can be said to it: no TLS is up yet to say it in.
+ *
+ * A socket's count is given back exactly once: handed over when its handshake is done (the hub
+ * then counts the peer it becomes), or when it closes before that.
+ */
+class Handshakes {
+  readonly #hub: Hub;
+  /** The sockets in their handshake, each with its address and the key of its connection. */
+  readonly sockets = new Map<net.Socket, { address: string; key: string }>();
+  /** By connection key: how a finished handshake's TLS socket finds the socket it wraps. */
+  readonly #byKey = new Map<string, net.Socket>();
+  readonly #perAddress = new Map<string, number>();
+
+  constructor(hub: Hub) {
+    this.#hub = hub;
+  }
+
+  /** A socket just accepted (before its handshake): counts it, or destroys it when over the cap. */
+  accept(socket: net.Socket): void {
+    const remote = socket.remoteAddress;
+    if (remote === undefined) {
+      socket.destroy(); // reset before we saw it: nothing left to serve
+      return;
+    }
+    const hub = this.#hub;
+    const address = normalizeAddress(remote);
+    const { maxConnectionsPerAddress: max, isExemptAddress } = hub.options;
+    const pending = this.#perAddress.get(address) ?? 0;
+    if (max > 0 && pending + hub.connectionsFrom(address) >= max && !isExemptAddress(address)) {
+      socket.destroy();
+      if (hub.logging) {
+        const peer = `tls ${formatHostPort(address, socket.remotePort ?? 0)}`;
+        hub.options.log(hub.t('log_dropped', { peer, reason: hub.t('reason_kicked') }));
+      }
+      return;
+    }
+    const key = connectionKey(socket);
+    this.#perAddress.set(address, pending + 1);
+    this.sockets.set(socket, { address, key });
+    this.#byKey.set(key, socket);
+    socket.once('close', () => this.#release(socket));
+  }
+
+  /**
+   * `secure`'s handshake is done: its count goes to the hub with the peer it becomes. (Should its
+   * address be unreadable by now, it was reset: its socket gives the count back as it closes.)
+   */
+  handOver(secure: tls.TLSSocket): void {
+    const socket = this.#byKey.get(connectionKey(secure));
+    if (socket !== undefined) this.#release(socket);
+  }
+
+  #release(socket: net.Socket): void {
+    const entry = this.sockets.get(socket);
+    if (entry === undefined) return; // handed over already
+    this.sockets.delete(socket);
+    this.#byKey.delete(entry.key);
+    const left = (this.#perAddress.get(entry.address) ?? 1) - 1;
+    if (left > 0) this.#perAddress.set(entry.address, left);
+    else this.#perAddress.delete(entry.address);
+  }
+}
+
+/** Both ends of a connection: unique among the live connections of one listener. */
+function connectionKey(socket: net.Socket): string {
+  return `${socket.remoteAddress} ${socket.remotePort} ${socket.localAddress} ${socket.localPort}`;
+}

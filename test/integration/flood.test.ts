@@ -66,3 +66,34 @@ test('flood - a UDP source over its rate has the excess dropped, with one thrott
   );
   assert.equal(ana.messages.filter((m) => m.startsWith('Error: estás enviando')).length, 1, 'one warning, not one per datagram');
 });
+
+test('flood - at a very low rate a user held back past --flood-kick is disconnected on time, not at the next token', async (t) => {
+  const { tcpPort } = await startTestServer(t, { tcpOptions: { rateLimit: { ratePerSec: 0.01, burst: 3 }, floodKickMs: 500 } });
+  const ana = await joinAs(t, tcpPort, 'ana'); // her name took one token
+  const bob = await joinAs(t, tcpPort, 'bob');
+  const start = performance.now();
+  ana.write(lines('lento', 5)); // two go through; the next token is 100 s away
+  assert.equal(await bob.next(), 'ana: lento 0');
+  assert.equal(await bob.next(), 'ana: lento 1');
+  await bob.waitFor('*** ana ha salido del chat (enviaba demasiado rápido) ***', 3000);
+  const tookMs = performance.now() - start;
+  assert.ok(tookMs >= 490 && tookMs < 2000, `kicked after ${tookMs.toFixed(0)} ms, for a 500 ms --flood-kick`);
+  await ana.closedByServer();
+  assert.ok(ana.lines.includes('Error: desconectado por enviar demasiado rápido.'));
+});
+
+test('flood - a burst far past what is held for pacing still arrives whole and in order, its bare last line and end included', async (t) => {
+  for (const maxPacedBytes of [8 * 1024, 1]) {
+    const tcpOptions = { rateLimit: { ratePerSec: 20_000, burst: 20 }, floodKickMs: 10_000, maxPacedBytes };
+    const { tcpPort } = await startTestServer(t, { tcpOptions });
+    const ana = await joinAs(t, tcpPort, 'ana');
+    const bob = await joinAs(t, tcpPort, 'bob');
+    const n = 3000; // ~30 KB: most of it waits undecoded while the backlog drains
+    ana.socket.end(`${lines('orden', n)}y adiós`);
+    await bob.until(`all ${n} lines and the last bare one (maxPacedBytes ${maxPacedBytes})`, () => bob.lines.includes('ana: y adiós'), 10_000);
+    const got = bob.lines.filter((l) => l.startsWith('ana: '));
+    assert.equal(got.length, n + 1);
+    assert.ok(got.every((l, i) => l === (i < n ? `ana: orden ${i}` : 'ana: y adiós')), 'in order, none lost');
+    await bob.waitFor(/^\*\*\* ana ha salido del chat/);
+  }
+});

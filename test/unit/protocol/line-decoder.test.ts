@@ -231,6 +231,34 @@ test('line-decoder - property: any bytes split anywhere never throw, respect the
   );
 });
 
+test('line-decoder - property: step() through any split gives the events of push(), at most one per step, up to one LF', () => {
+  fc.assert(
+    fc.property(
+      chatBytes.chain((data) => fc.tuple(fc.constant(data), cutsFor(data.length), fc.integer({ min: 1, max: 24 }))),
+      ([data, cuts, max]) => {
+        const decoder = new LineDecoder(max);
+        const stepped: DecodeEvent[] = [];
+        for (const chunk of splitAt(data, cuts)) {
+          const buf = Buffer.from(chunk);
+          let start = 0;
+          while (start < buf.length) {
+            const events: DecodeEvent[] = [];
+            const next = decoder.step(buf, start, events);
+            assert.ok(next > start && next <= buf.length, `step went from ${start} to ${next} of ${buf.length}`);
+            assert.ok(events.length <= 1, `one step gave ${events.length} events`);
+            const lf = buf.indexOf(0x0a, start);
+            assert.equal(next, lf === -1 ? buf.length : lf + 1, 'a step ends just past the next LF, or at the end');
+            stepped.push(...events);
+            start = next;
+          }
+        }
+        assert.deepEqual(stepped, decode([data], max));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
 test('line-decoder - property: valid UTF-8 text never gives a line over maxLineBytes bytes', () => {
   fc.assert(
     fc.property(
