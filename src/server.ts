@@ -108,6 +108,8 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
         const stopped = tcp?.stopAccepting();
         hub.shutdown();
         await Promise.all([stopped, tcp?.drain(graceMs), udp?.close()]);
+        // Every message accepted is in the room's log: let the history store write the last of it.
+        await hub.options.store?.close();
       })();
       return closing;
     },

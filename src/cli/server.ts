@@ -12,6 +12,7 @@ import { warmUp } from '../transport/warm-up.js';
 import { capYoungGeneration } from '../util/heap.js';
 import { closeHungUpTerminals } from '../util/hung-up-terminal.js';
 import { HUB_DEFAULTS, noLog } from '../hub/hub.js';
+import { FileHistoryStore, type HistoryWarning } from '../hub/store/file-store.js';
 import { parseCount, parseLangFlag, parseNumber, parsePort, parseSeconds, parseFlags } from './args.js';
 import { LOG_FLUSH_MS, ServerConsole } from './server-console.js';
 
@@ -29,6 +30,13 @@ Runs a chat server: one room for TCP and UDP users. Stop it with Ctrl+C.
                            instead of stdout/stderr; the start banner still goes to stdout too
   --bench                  load-test mode on a trusted machine: no rate, user or per-address limits
   --no-warmup              open without first running the hot path for a moment (see README, Performance)
+
+Rooms, history, moderation (see README "Rooms, history and moderation"):
+  --max-rooms N            most rooms at once, general included (default ${HUB_DEFAULTS.maxRooms})
+  --history N              messages each room keeps for /historial (default ${HUB_DEFAULTS.history}; 0 = none)
+  --replay-on-join N       replay the last N messages to whoever enters a room (default 0)
+  --data-dir DIR           keep each room's history in DIR across restarts (append-only files)
+  --admin-password KEY     "/admin KEY" makes a user an operator (better: CHARLA_ADMIN_PASSWORD)
 
 Access:
   --password PW            users must send "/pass PW" before their name (better: set the
@@ -66,6 +74,11 @@ export async function run(argv: string[]): Promise<number> {
     bench: { type: 'boolean' },
     'no-warmup': { type: 'boolean' },
     password: { type: 'string' },
+    'admin-password': { type: 'string' },
+    'max-rooms': { type: 'string' },
+    history: { type: 'string' },
+    'replay-on-join': { type: 'string' },
+    'data-dir': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'max-users': { type: 'string' },
@@ -107,6 +120,12 @@ export async function run(argv: string[]): Promise<number> {
   const log = values.quiet ? noLog : (line: string) => output.log(line);
   const password = values.password ?? process.env['CHARLA_PASSWORD'] ?? undefined;
   if (password !== undefined && password.length === 0) throw new CharlaError('ERR_BAD_OPTION', 'the password cannot be empty (--password or CHARLA_PASSWORD)');
+  const adminPassword = values['admin-password'] ?? process.env['CHARLA_ADMIN_PASSWORD'] ?? undefined;
+  if (adminPassword !== undefined && adminPassword.length === 0) {
+    throw new CharlaError('ERR_BAD_OPTION', 'the operator key cannot be empty (--admin-password or CHARLA_ADMIN_PASSWORD)');
+  }
+  const history = parseCount(values.history, '--history', HUB_DEFAULTS.history);
+  const store = values['data-dir'] === undefined ? undefined : openHistory(values['data-dir'], history, (line) => output.error(line), t);
   const rateLimit = {
     ratePerSec: parseNumber(values.rate, '--rate', DEFAULT_RATE_LIMIT.ratePerSec, 0.01),
     burst: parseCount(values.burst, '--burst', DEFAULT_RATE_LIMIT.burst, 1),
@@ -126,6 +145,11 @@ export async function run(argv: string[]): Promise<number> {
       maxUsers: parseCount(values['max-users'], '--max-users', LIMIT_DEFAULTS.maxUsers),
       maxConnectionsPerAddress: parseCount(values['max-per-address'], '--max-per-address', LIMIT_DEFAULTS.maxConnectionsPerAddress),
       password,
+      adminPassword,
+      maxRooms: parseCount(values['max-rooms'], '--max-rooms', HUB_DEFAULTS.maxRooms, 1),
+      history,
+      replayOnJoin: parseCount(values['replay-on-join'], '--replay-on-join', 0),
+      store,
     },
     tcpOptions: {
       tls: readTls(values['tls-cert'], values['tls-key']),
@@ -194,6 +218,33 @@ function printBanner(output: ServerConsole, server: ChatServer, host: string, t:
   if (lan.length > 0) {
     output.banner(t('log_lan_hint'));
     for (const addr of lan) for (const line of hint(addr)) output.banner(line);
+  }
+}
+
+/** The history store of `--data-dir`; its warnings (a torn line skipped, a failed write) go to the error log. */
+function openHistory(dir: string, maxEntries: number, error: (line: string) => void, t: ReturnType<typeof translator>): FileHistoryStore {
+  if (dir === '') throw new CharlaError('ERR_BAD_OPTION', '--data-dir needs a directory');
+  const onWarning = (w: HistoryWarning): void => {
+    switch (w.kind) {
+      case 'skipped-lines':
+        error(t('log_history_skipped', { room: w.room, file: w.file, count: w.count }));
+        break;
+      case 'load-failed':
+      case 'write-failed':
+        error(t(w.kind === 'load-failed' ? 'log_history_load_failed' : 'log_history_write_failed', { room: w.room, file: w.file, error: w.error.code ?? w.error.message }));
+        break;
+      case 'fell-behind':
+        error(t('log_history_behind', { room: w.room, file: w.file }));
+        break;
+      case 'recovered':
+        error(t('log_history_recovered', { room: w.room, file: w.file }));
+        break;
+    }
+  };
+  try {
+    return new FileHistoryStore({ dir, maxEntries, onWarning });
+  } catch (err) {
+    throw new CharlaError('ERR_BAD_OPTION', `--data-dir: cannot use ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
   }
 }
 

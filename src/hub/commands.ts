@@ -1,76 +1,135 @@
-import type { Command } from '../protocol/command.js';
-import type { Hub, Session } from './hub.js';
-import { packLines } from './list-lines.js';
+import type { Command, UsageCommand } from '../protocol/command.js';
+import { DEFAULT_HISTORY_ASK, DEFAULT_MUTE_MINUTES, type Hub, type Session } from './hub.js';
+import type { MessageKey } from './messages.js';
 import { normalizeName } from './names.js';
 
 /**
- * What each parsed command does in the room. One handler per command kind; the parser
- * (protocol/command.ts) owns the spellings and aliases, this file owns the behaviour.
+ * What each parsed command does. One handler per command kind; the parser (protocol/command.ts)
+ * owns the spellings and aliases, this file owns the behaviour. Every answer is an event
+ * (hub/events.ts) that the asker's transport renders.
  */
 type Handler<K extends Command['kind']> = (hub: Hub, session: Session, command: Extract<Command, { kind: K }>) => void;
+
+const USAGE: Record<UsageCommand, MessageKey> = {
+  nick: 'nick_usage',
+  msg: 'msg_usage',
+  room: 'room_usage',
+  history: 'history_usage',
+  admin: 'admin_usage',
+  kick: 'kick_usage',
+  mute: 'mute_usage',
+  announce: 'announce_usage',
+};
+
+/** The named user `name` for an operator command, or undefined after telling the operator there is none. */
+function target(hub: Hub, session: Session, name: string): Session | undefined {
+  const found = hub.findByName(name);
+  if (found === undefined) hub.refuse(session, 'msg_no_such_user', { name });
+  return found;
+}
+
+/** True for an operator; anyone else is told the command is not theirs. */
+function operator(hub: Hub, session: Session, command: string): boolean {
+  if (!session.operator) hub.refuse(session, 'operator_only', { command });
+  return session.operator;
+}
 
 const HANDLERS: { [K in Command['kind']]: Handler<K> } = {
   message(hub, session, { text }) {
     hub.relay(session, text); // "//text" comes here; plain lines go straight to relay()
   },
 
-  list(hub, session) {
-    // seed: "Usuarios: a, b, c", to the asker only; a long list comes as several such lines, each
-    // within what the asker's transport carries (a TCP line, one unfragmented UDP datagram).
-    const { peer } = session;
-    for (const line of packLines(hub.names(), (users) => hub.t('user_list', { users }), peer.maxLineBytes)) peer.send(line);
+  list(_hub, session) {
+    // seed: "Usuarios: a, b, c", to the asker only: who is in the asker's room, in join order
+    // (cut into several lines when long, by the asker's encoder).
+    const room = session.room;
+    if (room === undefined) return;
+    const users = [...room.members.values()].map((s) => ({ name: s.name as string, operator: s.operator }));
+    session.peer.deliver({ kind: 'users', room: room.name, users });
+  },
+
+  rooms(hub, session) {
+    session.peer.deliver({ kind: 'rooms', rooms: hub.rooms().map((r) => ({ name: r.name, users: r.size })) });
+  },
+
+  room(hub, session, { name }) {
+    hub.moveTo(session, name);
+  },
+
+  history(hub, session, { count }) {
+    hub.replay(session, count ?? DEFAULT_HISTORY_ASK);
   },
 
   quit(hub, session) {
-    session.peer.send(hub.t('goodbye', { name: session.name as string }));
+    hub.reply(session, 'goodbye', { name: session.name as string });
     hub.leave(session.peer, 'quit');
     session.peer.close('quit');
   },
 
   help(hub, session) {
-    for (const line of hub.t('help').split('\n')) session.peer.send(line);
+    hub.reply(session, 'help');
+    if (session.operator) hub.reply(session, 'help_operator');
   },
 
   nick(hub, session, command) {
     const name = normalizeName(command.name);
-    const old = session.name as string;
-    if (name === old) {
-      session.peer.send(hub.t('nick_same', { name }));
+    if (name === session.name) {
+      hub.refuse(session, 'nick_same', { name });
       return;
     }
     const error = hub.nameError(name, session);
     if (error !== undefined) {
-      session.peer.send(error);
+      session.peer.deliver(error);
       return;
     }
     hub.rename(session, name);
-    const notice = hub.t('user_renamed', { old, name });
-    // The renamed user's copy is the answer to their command, the others' is the room's news: a
-    // transport that bounds replies to unproven addresses (UDP) counts them apart.
-    hub.broadcast(notice, session.peer, true);
-    session.peer.send(notice, true, false);
   },
 
   msg(hub, session, { to, text }) {
-    const target = hub.findByName(to);
-    if (target === undefined) {
-      session.peer.send(hub.t('msg_no_such_user', { name: to }));
+    const found = hub.findByName(to);
+    if (found === undefined) {
+      hub.refuse(session, 'msg_no_such_user', { name: to });
       return;
     }
-    if (target === session) {
-      session.peer.send(hub.t('msg_to_self'));
+    if (found === session) {
+      hub.refuse(session, 'msg_to_self');
       return;
     }
-    target.peer.send(hub.t('private_from', { name: session.name as string, text }), false, true);
-    session.peer.send(hub.t('private_to', { name: target.name as string, text }));
+    if (hub.isMuted(session)) return;
+    // In any room: a private message follows the user, not the room. Never in any history.
+    const from = session.name as string;
+    const receiver = found.name as string;
+    found.peer.deliver({ kind: 'private', from, to: receiver, text, echo: false });
+    session.peer.deliver({ kind: 'private', from, to: receiver, text, echo: true });
+  },
+
+  admin(hub, session, { key }) {
+    hub.admin(session, key);
+  },
+
+  kick(hub, session, { name, reason }) {
+    if (!operator(hub, session, '/expulsar')) return;
+    const found = target(hub, session, name);
+    if (found !== undefined) hub.remove(session, found, reason);
+  },
+
+  mute(hub, session, { name, minutes }) {
+    if (!operator(hub, session, '/silenciar')) return;
+    const found = target(hub, session, name);
+    if (found !== undefined) hub.mute(session, found, minutes ?? DEFAULT_MUTE_MINUTES);
+  },
+
+  announce(hub, session, { text }) {
+    if (!operator(hub, session, '/anunciar')) return;
+    hub.broadcastAll({ kind: 'announce', from: session.name as string, text });
   },
 
   usage(hub, session, { command }) {
-    session.peer.send(hub.t(command === 'nick' ? 'nick_usage' : 'msg_usage'));
+    hub.refuse(session, USAGE[command]);
   },
 
   unknown(hub, session, { command }) {
-    session.peer.send(hub.t('unknown_command', { command }));
+    hub.refuse(session, 'unknown_command', { command });
   },
 };
 

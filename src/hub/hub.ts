@@ -1,13 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseCommand } from '../protocol/command.js';
 import { sanitize } from '../protocol/sanitize.js';
+import { type Clock, monotonic } from '../util/clock.js';
 import { runCommand } from './commands.js';
-import { LIST_SEPARATOR } from './list-lines.js';
-import { type Lang, type LeaveReason, type Translate, leaveNotice, translator } from './messages.js';
-import { checkName, foldName, MAX_MARKS_PER_BASE, normalizeName, type NameProblem } from './names.js';
+import { type ChatEvent, type EventArgs, type Refusal, refusal, reply } from './events.js';
+import { type Lang, type LeaveReason, type MessageKey, type Translate, translator } from './messages.js';
+import { checkName, foldName, isRoomName, MAX_MARKS_PER_BASE, MAX_ROOM_NAME_LENGTH, normalizeName, type NameProblem } from './names.js';
 import type { Peer } from './peer.js';
+import { Room } from './room.js';
+import { RoomLog } from './room-log.js';
+import type { HistoryStore } from './store/history-store.js';
 
-/** Options of the chat room itself (transport limits live with the transports). */
+/** Options of the chat itself (transport limits live with the transports). */
 export interface HubOptions {
   /** Language of everything the server says. */
   lang: Lang;
@@ -24,8 +28,25 @@ export interface HubOptions {
    * the connection; nobody in the room ever hears of it.
    */
   password: string | undefined;
+  /** When set, `/admin KEY` with this key makes a user an operator. */
+  adminPassword: string | undefined;
+  /** Most rooms at once, `general` included. */
+  maxRooms: number;
+  /** Messages each room keeps (0 = no history), and the most bytes they may take. */
+  history: number;
+  historyBytes: number;
+  /** Messages replayed to a user entering a room (0 = none: line clients see what they always saw). */
+  replayOnJoin: number;
+  /** Where room history survives restarts (--data-dir); undefined = in memory only. */
+  store: HistoryStore | undefined;
   /** Server console, one line per call; the hub logs joins, leaves and refusals. */
   log: (line: string) => void;
+  /** Monotonic clock: mutes, the wrong-key delay. */
+  now: Clock;
+  /** Wall clock, ms since the epoch: the server time of each message. */
+  wallClock: () => number;
+  /** Runs `fn` after `ms` (the wrong-operator-key delay); injected so tests can move time. */
+  schedule: (ms: number, fn: () => void) => void;
 }
 
 /** The silent log: with it the hub does not even format its log lines. */
@@ -38,8 +59,27 @@ export const HUB_DEFAULTS: HubOptions = {
   maxConnectionsPerAddress: 0,
   isExemptAddress: () => false,
   password: undefined,
+  adminPassword: undefined,
+  maxRooms: 100,
+  history: 200,
+  historyBytes: 256 * 1024,
+  replayOnJoin: 0,
+  store: undefined,
   log: noLog,
+  now: monotonic,
+  wallClock: Date.now,
+  schedule: (ms, fn) => void setTimeout(fn, ms).unref(),
 };
+
+/** The seed's one room: everyone starts here, and it never goes away. */
+export const GENERAL_ROOM = 'general';
+
+/** Lines `/historial` replays when it is not told how many. */
+export const DEFAULT_HISTORY_ASK = 20;
+/** Minutes `/silenciar` mutes for when it is not told. */
+export const DEFAULT_MUTE_MINUTES = 10;
+/** A wrong operator key is answered after this long, and no other attempt is taken meanwhile. */
+export const ADMIN_RETRY_DELAY_MS = 2000;
 
 /** One connection as the hub sees it; named once `name` is set. */
 export interface Session {
@@ -50,6 +90,19 @@ export interface Session {
   key: string | undefined;
   /** True once the server password was given (always true when there is none). */
   authenticated: boolean;
+  /** The room a line user is in (undefined until named). */
+  room: Room | undefined;
+  /** Every room the user is in (a line user: just `room`; IRC clients may JOIN several). */
+  readonly rooms: Set<Room>;
+  /** Gave the operator key. */
+  operator: boolean;
+  /** Muted until this time on the hub's clock (0: not muted). */
+  mutedUntil: number;
+  /** A wrong operator key is being answered (after a delay). */
+  adminPending: boolean;
+  /** Who removed this user, and why, for the room's notice. */
+  removedBy: string | undefined;
+  removedBecause: string | undefined;
 }
 
 const NAME_ERRORS: Record<NameProblem, 'name_empty' | 'name_too_long' | 'name_invalid' | 'name_marks' | 'name_reserved'> = {
@@ -66,27 +119,29 @@ const SLASH = 0x2f;
 /** The password line, `/pass SECRET` (also `/contraseña`, `/clave`). */
 const PASS_LINE = /^\/(?:pass|contrase(?:ñ|n)a|clave)\s+(.*)$/i;
 
-/** Users shown by name in the welcome line; past this (or past the peer's line bound) it shows a count. */
-const WELCOME_LIST_MAX = 20;
-
 /**
- * The chat room: sessions, names, commands and broadcast. Pure logic: it is driven by
- * `connect` / `input` / `leave` calls from transports and speaks only through `Peer.send`.
- * TCP and UDP users share one hub, so they are in one room.
+ * The chat: sessions, names, limits, operators, and the rooms. Pure logic: it is driven by
+ * `connect` / `input` / `leave` calls from transports and speaks only through `Peer.deliver`,
+ * in events that each transport renders (src/encode/). TCP, UDP (and every later transport)
+ * users share one hub, so they meet in the same rooms.
  */
 export class Hub {
   readonly options: HubOptions;
   readonly t: Translate;
   readonly #sessions = new Map<Peer, Session>();
-  /** Named sessions in join order (the order /listar shows). */
+  /** Named sessions in join order. */
   readonly #joined = new Map<Peer, Session>();
   readonly #byKey = new Map<string, Session>();
   readonly #perAddress = new Map<string, number>();
+  /** Rooms by `foldName` of their name; `general` first and always there. */
+  readonly #rooms = new Map<string, Room>();
+  readonly #general: Room;
   #closed = false;
 
   constructor(options: Partial<HubOptions> = {}) {
     this.options = { ...HUB_DEFAULTS, ...options };
     this.t = translator(this.options.lang);
+    this.#general = this.#openRoom(GENERAL_ROOM);
   }
 
   /** False when the log is `noLog`: callers can skip formatting log lines. */
@@ -109,9 +164,19 @@ export class Hub {
     return this.#perAddress.get(address) ?? 0;
   }
 
-  /** Names in join order. */
+  /** Every named user's name, server-wide, in join order. */
   names(): string[] {
     return [...this.#joined.values()].map((s) => s.name as string);
+  }
+
+  /** The rooms now, `general` first, then in the order they were made. */
+  rooms(): Room[] {
+    return [...this.#rooms.values()];
+  }
+
+  /** The room called `name` (any case), if it exists. */
+  room(name: string): Room | undefined {
+    return this.#rooms.get(foldName(normalizeName(name)));
   }
 
   /** The session of `peer`, if it is connected. */
@@ -135,7 +200,7 @@ export class Hub {
       return false;
     }
     if (maxUsers > 0 && this.#joined.size >= maxUsers && !this.#makeRoom(peer, undefined)) {
-      return this.#refuse(peer, this.t('server_full', { max: maxUsers }));
+      return this.#refuse(peer, refusal('server_full', { max: maxUsers }));
     }
     if (
       maxConnectionsPerAddress > 0 &&
@@ -143,10 +208,22 @@ export class Hub {
       !this.options.isExemptAddress(peer.address) &&
       !this.#makeRoom(peer, peer.address)
     ) {
-      return this.#refuse(peer, this.t('too_many_connections', { max: maxConnectionsPerAddress }));
+      return this.#refuse(peer, refusal('too_many_connections', { max: maxConnectionsPerAddress }));
     }
     this.#perAddress.set(peer.address, (this.#perAddress.get(peer.address) ?? 0) + 1);
-    this.#sessions.set(peer, { peer, name: undefined, key: undefined, authenticated: this.options.password === undefined });
+    this.#sessions.set(peer, {
+      peer,
+      name: undefined,
+      key: undefined,
+      authenticated: this.options.password === undefined,
+      room: undefined,
+      rooms: new Set(),
+      operator: false,
+      mutedUntil: 0,
+      adminPending: false,
+      removedBy: undefined,
+      removedBecause: undefined,
+    });
     return true;
   }
 
@@ -171,11 +248,21 @@ export class Hub {
     return true;
   }
 
-  #refuse(peer: Peer, line: string): false {
-    peer.send(line);
+  #refuse(peer: Peer, event: Refusal): false {
+    peer.deliver(event);
     peer.close('kicked');
     if (this.logging) this.options.log(this.t('log_dropped', { peer: peer.id, reason: this.t('reason_kicked') }));
     return false;
+  }
+
+  /** Tells `session` `key` (a reply to what it asked). */
+  reply(session: Session, key: MessageKey, args?: EventArgs): void {
+    session.peer.deliver(reply(key, args));
+  }
+
+  /** Tells `session` that something was refused (`Error: ...`). */
+  refuse(session: Session, key: MessageKey, args?: EventArgs): void {
+    session.peer.deliver(refusal(key, args));
   }
 
   /** One line (TCP) or datagram (UDP) from `peer`, decoded but not yet sanitised. */
@@ -195,18 +282,47 @@ export class Hub {
     runCommand(this, session, parseCommand(line));
   }
 
-  /** A chat message from `session` to everyone else. */
+  /**
+   * A chat message from `session` to everyone else in its room: logged in the room's history
+   * (which gives it its id and server time), then handed to each member as one event.
+   */
   relay(session: Session, text: string): void {
-    this.broadcast(`${session.name}: ${text}`, session.peer); // seed: "name: msg", not echoed
+    if (this.isMuted(session)) return;
+    const room = session.room as Room;
+    const entry = room.log.append(session.name as string, text);
+    room.broadcast({ kind: 'message', room: room.name, id: entry.id, at: entry.at, from: entry.from, text }, session.peer); // seed: not echoed
   }
 
-  /**
-   * Sends `line` to every named user but `except`. `lazy` marks a room notice (join, leave,
-   * rename) that the transport may batch with the next ones.
-   */
-  broadcast(line: string, except?: Peer, lazy = false): void {
-    for (const peer of this.#joined.keys()) {
-      if (peer !== except) peer.send(line, lazy, true);
+  /** True (after telling them so) when `session` is muted. A mute whose time is up is lifted here. */
+  isMuted(session: Session): boolean {
+    if (session.mutedUntil === 0) return false;
+    const left = session.mutedUntil - this.options.now();
+    if (left <= 0) {
+      session.mutedUntil = 0;
+      return false;
+    }
+    this.refuse(session, 'muted', { minutes: Math.ceil(left / 60_000) });
+    return true;
+  }
+
+  /** Hands `event` to every named user, in every room, once each. */
+  broadcastAll(event: ChatEvent): void {
+    for (const peer of this.#joined.keys()) peer.deliver(event);
+  }
+
+  /** Hands `event` to everyone in the rooms `session` is in (once each), but `session` itself. */
+  broadcastAround(session: Session, event: ChatEvent): void {
+    if (session.rooms.size === 1) {
+      (session.room as Room).broadcast(event, session.peer);
+      return;
+    }
+    const told = new Set<Peer>([session.peer]);
+    for (const room of session.rooms) {
+      for (const peer of room.members.keys()) {
+        if (told.has(peer)) continue;
+        told.add(peer);
+        peer.deliver(event);
+      }
     }
   }
 
@@ -227,40 +343,33 @@ export class Hub {
     const { maxUsers } = this.options;
     if (maxUsers > 0 && this.#joined.size >= maxUsers && !this.#makeRoom(peer, undefined)) {
       // Checked again here: several connections may have been let in before any named itself.
-      peer.send(this.t('server_full', { max: maxUsers }));
+      peer.deliver(refusal('server_full', { max: maxUsers }));
       peer.close('kicked');
       return;
     }
     const name = normalizeName(line);
     const error = this.nameError(name, session);
     if (error !== undefined) {
-      peer.send(error);
+      peer.deliver(error);
       return;
     }
     this.#name(session, name);
-    peer.send(this.#welcome(peer, name));
-    this.broadcast(this.t('user_joined', { name }), peer, true); // seed: everyone else hears the join
+    const room = this.#general;
+    this.#enter(session, room);
+    peer.deliver({ kind: 'welcome', name, room: room.name, users: room.names(), moved: false });
+    room.broadcast({ kind: 'joined', room: room.name, name, from: undefined }, peer); // seed: everyone else hears the join
+    this.#replay(session, room, this.options.replayOnJoin);
     if (this.logging) this.options.log(this.t('log_joined', { name, peer: peer.id }));
-  }
-
-  /** The welcome line: the names online when they are few and fit `peer`'s line bound, else their count. */
-  #welcome(peer: Peer, name: string): string {
-    const count = this.#joined.size;
-    if (count <= WELCOME_LIST_MAX) {
-      const listed = this.t('welcome', { name, users: this.names().join(LIST_SEPARATOR) });
-      if (Buffer.byteLength(listed, 'utf8') <= peer.maxLineBytes) return listed;
-    }
-    return this.t('welcome', { name, users: count });
   }
 
   #authenticate(session: Session, line: string): void {
     const m = PASS_LINE.exec(line);
     if (m === null) {
-      session.peer.send(this.t('password_required'));
+      session.peer.deliver(refusal('password_required'));
       return;
     }
     if (!samePassword(m[1] ?? '', this.options.password ?? '')) {
-      session.peer.send(this.t('password_wrong'));
+      session.peer.deliver(refusal('password_wrong'));
       session.peer.close('kicked');
       return;
     }
@@ -268,16 +377,16 @@ export class Hub {
   }
 
   /**
-   * The error line for `name` (normalised), or undefined when `session` may take it (with no
-   * session: when a newcomer could take it).
+   * Why `name` (normalised) is refused, or undefined when `session` may take it (with no session:
+   * when a newcomer could take it).
    */
-  nameError(name: string, session?: Session): string | undefined {
+  nameError(name: string, session?: Session): Refusal | undefined {
     const problem = checkName(name, this.options.maxNameLength);
     if (problem !== undefined) {
-      return this.t(NAME_ERRORS[problem], { name, max: this.options.maxNameLength, marks: MAX_MARKS_PER_BASE });
+      return refusal(NAME_ERRORS[problem], { name, max: this.options.maxNameLength, marks: MAX_MARKS_PER_BASE });
     }
     const holder = this.#byKey.get(foldName(name));
-    if (holder !== undefined && holder !== session) return this.t('name_taken', { name });
+    if (holder !== undefined && holder !== session) return refusal('name_taken', { name });
     return undefined;
   }
 
@@ -288,16 +397,158 @@ export class Hub {
     this.#joined.set(session.peer, session);
   }
 
-  /** Renames a named session (the name already checked with `nameError`). */
+  /** Renames a named session (the name already checked with `nameError`); its rooms hear of it. */
   rename(session: Session, name: string): void {
+    const old = session.name as string;
     if (session.key !== undefined) this.#byKey.delete(session.key);
     session.name = name;
     session.key = foldName(name);
     this.#byKey.set(session.key, session);
+    this.broadcastAround(session, { kind: 'renamed', old, name, echo: false });
+    // The renamed user's copy is the answer to their command (a transport that bounds replies
+    // to unproven addresses counts it so).
+    session.peer.deliver({ kind: 'renamed', old, name, echo: true });
   }
 
   /**
-   * `peer` is gone (or is being sent away) for `reason`: forget it and tell the room once.
+   * Moves a line user to the room called `name`, making it if needed: the old room hears that
+   * they left for it, the new one that they came, and they get who is there.
+   */
+  moveTo(session: Session, rawName: string): void {
+    const name = normalizeName(rawName);
+    if (!isRoomName(name)) {
+      this.refuse(session, 'room_invalid', { max: MAX_ROOM_NAME_LENGTH });
+      return;
+    }
+    const from = session.room as Room;
+    let to = this.#rooms.get(foldName(name));
+    if (to === from) {
+      this.refuse(session, 'room_same', { room: from.name });
+      return;
+    }
+    if (to === undefined) {
+      const lookalike = this.#lookalikeRoom(name);
+      if (lookalike !== undefined) {
+        this.refuse(session, 'room_lookalike', { room: name, existing: lookalike.name });
+        return;
+      }
+      if (this.#rooms.size >= this.options.maxRooms) {
+        this.refuse(session, 'room_too_many', { max: this.options.maxRooms });
+        return;
+      }
+      to = this.#openRoom(name);
+    }
+    const who = session.name as string;
+    this.#exit(session, from);
+    from.broadcast({ kind: 'moved', room: from.name, name: who, to: to.name });
+    this.#closeIfEmpty(from);
+    this.#enter(session, to);
+    to.broadcast({ kind: 'joined', room: to.name, name: who, from: from.name }, session.peer);
+    session.peer.deliver({ kind: 'welcome', name: who, room: to.name, users: to.names(), moved: true });
+    this.#replay(session, to, this.options.replayOnJoin);
+  }
+
+  /** Replays the last `count` messages of `room` to `session` only, marked as past. */
+  replay(session: Session, count: number): void {
+    this.#replay(session, session.room as Room, count, true);
+  }
+
+  #replay(session: Session, room: Room, count: number, always = false): void {
+    if (count <= 0) return;
+    const entries = room.log.last(count);
+    if (entries.length === 0 && !always) return;
+    session.peer.deliver({ kind: 'history', room: room.name, entries });
+  }
+
+  #openRoom(name: string): Room {
+    const key = foldName(name);
+    const { history, historyBytes, store, wallClock } = this.options;
+    const room = new Room(name, key, lookalikeKey(name), new RoomLog({ room: key, maxEntries: history, maxBytes: historyBytes, now: wallClock, store }));
+    this.#rooms.set(key, room);
+    return room;
+  }
+
+  #lookalikeRoom(name: string): Room | undefined {
+    const key = lookalikeKey(name);
+    for (const room of this.#rooms.values()) if (room.lookalike === key) return room;
+    return undefined;
+  }
+
+  #enter(session: Session, room: Room): void {
+    room.members.set(session.peer, session);
+    session.rooms.add(room);
+    session.room = room;
+  }
+
+  #exit(session: Session, room: Room): void {
+    room.members.delete(session.peer);
+    session.rooms.delete(room);
+    if (session.room === room) session.room = undefined;
+  }
+
+  /** A room other than `general` goes away with its last user (its history file stays). */
+  #closeIfEmpty(room: Room): void {
+    if (room.size === 0 && room !== this.#general) this.#rooms.delete(room.key);
+  }
+
+  /** Grants operator rights for the right key; a wrong one is logged and answered after a delay. */
+  admin(session: Session, key: string): void {
+    const expected = this.options.adminPassword;
+    if (expected === undefined) {
+      this.refuse(session, 'admin_none');
+      return;
+    }
+    if (session.operator) {
+      this.refuse(session, 'admin_already');
+      return;
+    }
+    if (session.adminPending) return; // one guess at a time: the last is still being answered
+    const { peer } = session;
+    if (samePassword(key, expected)) {
+      session.operator = true;
+      this.reply(session, 'admin_granted');
+      this.options.log(this.t('log_admin_granted', { name: session.name as string, peer: peer.id }));
+      return;
+    }
+    session.adminPending = true;
+    this.options.log(this.t('log_admin_wrong', { name: session.name as string, peer: peer.id }));
+    this.options.schedule(ADMIN_RETRY_DELAY_MS, () => {
+      session.adminPending = false;
+      if (this.#sessions.get(peer) === session) this.refuse(session, 'admin_wrong');
+    });
+  }
+
+  /** An operator removes `target`: told why, disconnected, and their rooms hear who and why. */
+  remove(by: Session, target: Session, because: string | undefined): void {
+    target.peer.deliver(
+      because === undefined ? refusal('kicked_you', { by: by.name as string }) : refusal('kicked_you_because', { by: by.name as string, because }),
+    );
+    target.removedBy = by.name;
+    target.removedBecause = because;
+    this.options.log(this.t('log_removed', { name: target.name as string, by: by.name as string, because: because ?? '-' }));
+    this.leave(target.peer, 'removed');
+    target.peer.close('removed');
+    if (by !== target) this.reply(by, 'kick_done', { name: target.name as string });
+  }
+
+  /** An operator mutes `target` for `minutes`, or lifts a mute in force. */
+  mute(by: Session, target: Session, minutes: number): void {
+    const now = this.options.now();
+    const byName = by.name as string;
+    if (target.mutedUntil > now) {
+      target.mutedUntil = 0;
+      if (target !== by) target.peer.deliver(reply('unmuted_you', { by: byName }));
+      this.reply(by, 'unmute_done', { name: target.name as string });
+      return;
+    }
+    target.mutedUntil = now + minutes * 60_000;
+    if (target !== by) target.peer.deliver(reply('muted_you', { by: byName, minutes }));
+    this.reply(by, 'mute_done', { name: target.name as string, minutes });
+    this.options.log(this.t('log_muted', { name: target.name as string, by: byName, minutes }));
+  }
+
+  /**
+   * `peer` is gone (or is being sent away) for `reason`: forget it and tell its rooms once.
    * Idempotent: a second call for the same peer does nothing, so the hub and the transport can
    * both report a departure without a double notice.
    */
@@ -314,8 +565,13 @@ export class Hub {
     }
     this.#joined.delete(peer);
     if (session.key !== undefined && this.#byKey.get(session.key) === session) this.#byKey.delete(session.key);
+    const rooms = [...session.rooms];
+    for (const room of rooms) this.#exit(session, room);
     if (this.#closed) return;
-    this.broadcast(leaveNotice(this.t, session.name, reason), undefined, true);
+    for (const room of rooms) {
+      room.broadcast({ kind: 'left', room: room.name, name: session.name, reason, by: session.removedBy, because: session.removedBecause });
+      this.#closeIfEmpty(room);
+    }
     if (this.logging) this.options.log(this.t('log_left', { name: session.name, reason: this.t(`reason_${reason}`) }));
   }
 
@@ -326,13 +582,18 @@ export class Hub {
   shutdown(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const notice = this.t('server_closing');
+    const notice: ChatEvent = { kind: 'closing' };
     this.options.log(this.t('log_shutdown', { users: this.#joined.size }));
     for (const session of [...this.#sessions.values()]) {
-      if (session.name !== undefined) session.peer.send(notice);
+      if (session.name !== undefined) session.peer.deliver(notice);
       session.peer.close('server_shutdown');
     }
   }
+}
+
+/** The key that makes look-alike names collide; the UTS #39 skeleton once src/hub/confusables.ts is in. */
+function lookalikeKey(name: string): string {
+  return foldName(name);
 }
 
 /** Compares passwords in constant time (through fixed-length digests). */

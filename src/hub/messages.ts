@@ -31,6 +31,26 @@ const CATALOGUE = {
     es: '*** {old} ahora se llama {name} ***',
     en: '*** {old} is now known as {name} ***',
   },
+  user_moved: {
+    es: '*** {name} se ha ido a la sala {room} ***',
+    en: '*** {name} has gone to the room {room} ***',
+  },
+  user_arrived: {
+    es: '*** {name} ha llegado desde la sala {room} ***',
+    en: '*** {name} has come from the room {room} ***',
+  },
+  user_removed: {
+    es: '*** {name} ha sido expulsado/a por {by} ***',
+    en: '*** {name} has been removed by {by} ***',
+  },
+  user_removed_because: {
+    es: '*** {name} ha sido expulsado/a por {by}: {because} ***',
+    en: '*** {name} has been removed by {by}: {because} ***',
+  },
+  announcement: {
+    es: '*** Aviso de {from} para todas las salas: {text} ***',
+    en: '*** Announcement from {from} to every room: {text} ***',
+  },
   server_closing: {
     es: '*** El servidor se está cerrando. ¡Hasta pronto! ***',
     en: '*** The server is shutting down. See you soon! ***',
@@ -46,6 +66,7 @@ const CATALOGUE = {
   reason_kicked: { es: 'expulsado por los límites del servidor', en: "kicked by the server's limits" },
   reason_server_shutdown: { es: 'el servidor se cerró', en: 'server shut down' },
   reason_error: { es: 'error del servidor', en: 'server error' },
+  reason_removed: { es: 'expulsado/a por un operador', en: 'removed by an operator' },
   reason_unreachable: { es: 'inalcanzable', en: 'unreachable' },
   reason_echo: { es: 'devolvía los mensajes del servidor', en: "echoed the server's messages back" },
   reason_displaced: { es: 'sin validar, dejó sitio a otro usuario', en: 'unvalidated, made room for another user' },
@@ -56,6 +77,31 @@ const CATALOGUE = {
     en: '*** Welcome to charla, {name}. Online: {users}. Type /help for the commands. ***',
   },
   user_list: { es: 'Usuarios: {users}', en: 'Users: {users}' }, // seed: "Usuarios: a, b, c"
+  room_entered: {
+    es: '*** Estás en la sala {room}. Conectados: {users}. ***',
+    en: '*** You are in the room {room}. Online: {users}. ***',
+  },
+  room_list: { es: 'Salas: {rooms}', en: 'Rooms: {rooms}' },
+  room_entry: { es: '{room} ({count})', en: '{room} ({count})' },
+  history_header: {
+    es: '*** Últimos {count} mensajes de la sala {room} (ya pasados): ***',
+    en: '*** The last {count} messages of the room {room} (past): ***',
+  },
+  history_line: { es: '[{time}] {from}: {text}', en: '[{time}] {from}: {text}' },
+  history_empty: { es: '*** Aún no hay mensajes en la sala {room}. ***', en: '*** No messages in the room {room} yet. ***' },
+  admin_granted: {
+    es: '*** Ahora eres operador/a. /ayuda muestra los comandos de operador. ***',
+    en: '*** You are an operator now. /help shows the operator commands. ***',
+  },
+  muted_you: {
+    es: '*** {by} te ha silenciado durante {minutes} min: puedes leer, pero tus mensajes no llegan a nadie. ***',
+    en: '*** {by} has muted you for {minutes} min: you can read, but your messages reach no one. ***',
+  },
+  unmuted_you: { es: '*** {by} te ha devuelto la palabra. ***', en: '*** {by} has unmuted you. ***' },
+  mute_done: { es: '*** {name} queda silenciado/a durante {minutes} min. ***', en: '*** {name} is muted for {minutes} min. ***' },
+  unmute_done: { es: '*** {name} ya puede hablar. ***', en: '*** {name} can speak again. ***' },
+  kick_done: { es: '*** {name} ha sido expulsado/a. ***', en: '*** {name} has been removed. ***' },
+
   goodbye: { es: '*** ¡Adiós, {name}! ***', en: '*** Goodbye, {name}! ***' },
   private_from: { es: '(privado) {name}: {text}', en: '(private) {name}: {text}' },
   private_to: { es: '(privado para {name}) {text}', en: '(private to {name}) {text}' },
@@ -68,6 +114,10 @@ const CATALOGUE = {
       '  /ayuda (/help)            esta ayuda',
       '  /quitar (/quit)           sale del chat',
       '  //texto                   envía "/texto" literal',
+      '  /sala NOMBRE (/join)      te lleva a otra sala (la crea si no existe)',
+      '  /salas (/rooms)           las salas y cuántos hay en cada una',
+      '  /historial [N]            los últimos N mensajes de esta sala (20)',
+      '  /admin CLAVE              te hace operador/a',
     ].join('\n'),
     en: [
       'Commands:',
@@ -77,6 +127,25 @@ const CATALOGUE = {
       '  /help (/ayuda)            this help',
       '  /quit (/quitar)           leave the chat',
       '  //text                    sends a literal "/text"',
+      '  /room NAME (/sala)        takes you to another room (made if new)',
+      '  /rooms (/salas)           the rooms and how many are in each',
+      '  /history [N]              the last N messages of this room (20)',
+      '  /admin KEY                makes you an operator',
+    ].join('\n'),
+  },
+
+  help_operator: {
+    es: [
+      'Comandos de operador:',
+      '  /expulsar NOMBRE [motivo] (/kick)     desconecta a un usuario',
+      '  /silenciar NOMBRE [minutos] (/mute)   lo silencia (10 min); otra vez: se lo quita',
+      '  /anunciar TEXTO (/announce)           un aviso a todas las salas',
+    ].join('\n'),
+    en: [
+      'Operator commands:',
+      '  /kick NAME [reason] (/expulsar)       disconnects a user',
+      '  /mute NAME [minutes] (/silenciar)     mutes them (10 min); again: unmutes',
+      '  /announce TEXT (/anunciar)            a notice to every room',
     ].join('\n'),
   },
 
@@ -96,6 +165,35 @@ const CATALOGUE = {
   },
   name_reserved: { es: 'Error: el nombre «{name}» está reservado. Escribe otro:', en: 'Error: the name "{name}" is reserved. Type another:' },
   name_taken: { es: 'Error: el nombre «{name}» ya está en uso. Escribe otro:', en: 'Error: the name "{name}" is already taken. Type another:' },
+  room_usage: { es: 'Error: uso: /sala NOMBRE', en: 'Error: usage: /room NAME' },
+  room_same: { es: 'Error: ya estás en la sala {room}', en: 'Error: you are already in the room {room}' },
+  room_invalid: {
+    es: 'Error: el nombre de una sala solo puede tener letras, números, - y _ (máximo {max} caracteres).',
+    en: 'Error: a room name may only have letters, digits, - and _ (at most {max} characters).',
+  },
+  room_lookalike: {
+    es: 'Error: «{room}» se confunde con la sala {existing}; únete a ella o elige otro nombre.',
+    en: 'Error: "{room}" looks like the room {existing}; join it or choose another name.',
+  },
+  room_too_many: {
+    es: 'Error: ya hay demasiadas salas ({max}); únete a una de las que hay (/salas).',
+    en: 'Error: there are too many rooms ({max}); join one of them (/rooms).',
+  },
+  history_usage: { es: 'Error: uso: /historial [N]', en: 'Error: usage: /history [N]' },
+  admin_usage: { es: 'Error: uso: /admin CLAVE', en: 'Error: usage: /admin KEY' },
+  admin_none: { es: 'Error: este servidor no tiene operadores.', en: 'Error: this server has no operators.' },
+  admin_wrong: { es: 'Error: clave de operador incorrecta.', en: 'Error: wrong operator key.' },
+  admin_already: { es: 'Error: ya eres operador/a.', en: 'Error: you are already an operator.' },
+  operator_only: { es: 'Error: {command} es solo para operadores (/admin CLAVE).', en: 'Error: {command} is for operators only (/admin KEY).' },
+  kick_usage: { es: 'Error: uso: /expulsar NOMBRE [motivo]', en: 'Error: usage: /kick NAME [reason]' },
+  mute_usage: { es: 'Error: uso: /silenciar NOMBRE [minutos]', en: 'Error: usage: /mute NAME [minutes]' },
+  announce_usage: { es: 'Error: uso: /anunciar TEXTO', en: 'Error: usage: /announce TEXT' },
+  kicked_you: { es: 'Error: {by} te ha expulsado.', en: 'Error: {by} has removed you.' },
+  kicked_you_because: { es: 'Error: {by} te ha expulsado: {because}', en: 'Error: {by} has removed you: {because}' },
+  muted: {
+    es: 'Error: estás silenciado/a ({minutes} min más); tu mensaje no llegó a nadie.',
+    en: 'Error: you are muted ({minutes} more min); your message reached no one.',
+  },
   nick_usage: { es: 'Error: uso: /nick NUEVO_NOMBRE', en: 'Error: usage: /nick NEW_NAME' },
   nick_same: { es: 'Error: ya te llamas {name}', en: 'Error: you are already called {name}' },
   msg_usage: { es: 'Error: uso: /msg NOMBRE TEXTO', en: 'Error: usage: /msg NAME TEXT' },
@@ -167,6 +265,30 @@ const CATALOGUE = {
     es: 'charla: {peer} devolvía los mensajes del servidor (¿otro servidor o un bucle?); se ignora durante {minutes} min',
     en: "charla: {peer} echoed the server's messages back (another server, or a loop?); ignored for {minutes} min",
   },
+  log_admin_granted: { es: 'charla: {name} es operador/a ({peer}).', en: 'charla: {name} is an operator ({peer}).' },
+  log_admin_wrong: {
+    es: 'charla: clave de operador incorrecta de {name} ({peer}).',
+    en: 'charla: wrong operator key from {name} ({peer}).',
+  },
+  log_removed: { es: '{name} expulsado/a por {by} ({because}).', en: '{name} removed by {by} ({because}).' },
+  log_muted: { es: '{name} silenciado/a por {by} ({minutes} min).', en: '{name} muted by {by} ({minutes} min).' },
+  log_history_skipped: {
+    es: 'charla: historial de la sala {room} ({file}): se saltaron {count} líneas dañadas (p. ej. cortadas por una caída).',
+    en: 'charla: history of the room {room} ({file}): skipped {count} damaged lines (e.g. cut by a crash).',
+  },
+  log_history_load_failed: {
+    es: 'charla: no se puede leer el historial de la sala {room} ({file}: {error}); esa sala no se guardará en esta ejecución.',
+    en: 'charla: cannot read the history of the room {room} ({file}: {error}); that room is not kept this run.',
+  },
+  log_history_write_failed: {
+    es: 'charla: no se puede escribir el historial de la sala {room} ({file}: {error}); se reintenta.',
+    en: 'charla: cannot write the history of the room {room} ({file}: {error}); retrying.',
+  },
+  log_history_behind: {
+    es: 'charla: el disco no da abasto con el historial de la sala {room} ({file}); se reescribirá desde la memoria.',
+    en: 'charla: the disk cannot keep up with the history of the room {room} ({file}); it will be rewritten from memory.',
+  },
+  log_history_recovered: { es: 'charla: el historial de la sala {room} ({file}) se escribe de nuevo.', en: 'charla: the history of the room {room} ({file}) is written again.' },
   log_peer_error: { es: 'charla: error con {peer}: {error}', en: 'charla: error with {peer}: {error}' },
   log_lines_dropped: {
     es: 'charla: {count} líneas del registro descartadas (la salida no daba abasto)',
@@ -251,7 +373,8 @@ export type LeaveReason =
   | 'error'
   | 'unreachable'
   | 'echo'
-  | 'displaced';
+  | 'displaced'
+  | 'removed';
 
 /**
  * The text for `key` in `lang`, with `{param}` placeholders filled in. A missing parameter is

@@ -82,3 +82,20 @@ export function checkName(name: string, maxLength: number): NameProblem | undefi
   if (RESERVED_NAMES.has(reservedKey(name))) return 'reserved';
   return undefined;
 }
+
+/** Longest room name, in code points. */
+export const MAX_ROOM_NAME_LENGTH = 32;
+
+/** A room name: letters (with their marks), digits, `-` and `_`; compared as names are (foldName). */
+const ROOM_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_-]*$/u;
+
+/** True when `name` (normalised) is a valid room name: 1..32 of letters, digits, `-`, `_`, starting with a letter or digit. */
+export function isRoomName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    [...name].length <= MAX_ROOM_NAME_LENGTH &&
+    ROOM_PATTERN.test(name) &&
+    !HAS_INVISIBLE.test(name) &&
+    !TOO_MANY_MARKS.test(name)
+  );
+}

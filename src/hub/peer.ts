@@ -1,4 +1,5 @@
-import type { LeaveReason } from './messages.js';
+import type { ChatEvent } from './events.js';
+import type { Lang, LeaveReason } from './messages.js';
 
 /** Which transport a peer came in on; shown in logs and used for per-transport rules. */
 export type TransportKind = 'tcp' | 'udp' | 'tls';
@@ -7,8 +8,9 @@ export type TransportKind = 'tcp' | 'udp' | 'tls';
  * What the hub knows about one connection. Transports implement it; the hub never sees a socket.
  *
  * Contract:
- * - `send` never blocks and never throws: the transport queues the line or, past its byte bound,
- *   closes the peer as a slow consumer.
+ * - `deliver` never blocks and never throws: the transport renders the event with its encoder
+ *   (src/encode/) and queues the bytes or, past its byte bound, closes the peer as a slow
+ *   consumer.
  * - `close` ends the connection after flushing what was already sent. It must not call back into
  *   the hub synchronously: the transport reports the departure later (`hub.leave`), so a peer
  *   closed in the middle of a broadcast never changes the room under the broadcast's feet.
@@ -19,6 +21,8 @@ export interface Peer {
   readonly transport: TransportKind;
   /** The remote address (no port), for per-address limits. */
   readonly address: string;
+  /** The language this peer's lines are rendered in. */
+  readonly lang: Lang;
   /**
    * The longest line, in UTF-8 bytes without its terminator, this peer's transport carries: a
    * stream's `--max-line-bytes`, a UDP peer's datagram bound (`UDP_MAX_DATAGRAM_BYTES` at most).
@@ -33,12 +37,13 @@ export interface Peer {
    */
   readonly provisional?: boolean;
   /**
-   * Queues one line of text (no line terminator; the transport frames it). A `lazy` line (a room
-   * notice) may be held a few milliseconds to share a write with others; order is kept. `room`
-   * marks the room's traffic (others' messages and notices) as opposed to a reply to this peer's
-   * own input: a transport that bounds replies to unproven addresses (UDP) tells them apart.
+   * Hands the peer one event. The same event object goes to every receiver of a broadcast, so
+   * the transport's encoder can render it once for all who share its protocol and language.
+   * Room notices (`isNotice`) may be held a few milliseconds to share a write with others; order
+   * is kept. Replies (`isReply`) are told apart from the room's traffic by a transport that
+   * bounds what it sends to unproven addresses (UDP).
    */
-  send(line: string, lazy?: boolean, room?: boolean): void;
+  deliver(event: ChatEvent): void;
   /** Ends the connection for `reason`; the transport then reports it with `hub.leave`. */
   close(reason: LeaveReason): void;
 }

@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import { refusal } from '../hub/events.js';
 import type { Hub } from '../hub/hub.js';
 import { TokenBucket } from '../hub/rate-limit.js';
 import { looksLikeHttp } from '../protocol/http-sniff.js';
@@ -50,7 +51,7 @@ export class StreamConnection {
     this.hub = hub;
     this.opts = opts;
     this.peers = peers;
-    this.peer = new StreamPeer(socket, kind, opts.maxQueuedBytes, opts.maxLineBytes);
+    this.peer = new StreamPeer(socket, kind, opts.maxQueuedBytes, opts.maxLineBytes, hub.options.lang);
     this.bucket = opts.rateLimit === undefined ? undefined : new TokenBucket(opts.rateLimit.ratePerSec, opts.rateLimit.burst, opts.now);
     this.mode = opts.bareIdleMs > 0 ? 'unknown' : 'lines';
   }
@@ -159,7 +160,7 @@ export class StreamConnection {
     for (const event of events) {
       if (peer.closed) return;
       if (event.kind === 'too_long') {
-        peer.send(this.hub.t('line_too_long', { max: event.limit })); // dropped, never buffered whole
+        peer.deliver(refusal('line_too_long', { max: event.limit })); // dropped, never buffered whole
       } else if (this.backlog === undefined && (bucket === undefined || bucket.take())) {
         this.deliver(event.text);
       } else {
@@ -233,10 +234,10 @@ export class StreamConnection {
       peer.socket.pause();
       if (now - this.warnedAt >= SLOWED_WARNING_INTERVAL_MS) {
         this.warnedAt = now;
-        peer.send(this.hub.t('rate_slowed'));
+        peer.deliver(refusal('rate_slowed'));
       }
     } else if (now - this.throttledSince > opts.floodKickMs) {
-      peer.send(this.hub.t('flood_kicked'));
+      peer.deliver(refusal('flood_kicked'));
       peer.close('flood');
       return;
     }
@@ -306,13 +307,13 @@ function onRegistrationTimeout(conn: StreamConnection): void {
   const { hub, peer, opts } = conn;
   conn.registrationTimer = undefined;
   if (hub.session(peer)?.name !== undefined) return;
-  peer.send(hub.t('registration_timeout', { seconds: Math.round(opts.registrationTimeoutMs / 1000) }));
+  peer.deliver(refusal('registration_timeout', { seconds: Math.round(opts.registrationTimeoutMs / 1000) }));
   peer.close('timeout');
 }
 
 function onIdleTimeout(conn: StreamConnection): void {
   const { hub, peer, opts } = conn;
-  peer.send(hub.t('idle_timeout', { seconds: Math.round(opts.idleTimeoutMs / 1000) }));
+  peer.deliver(refusal('idle_timeout', { seconds: Math.round(opts.idleTimeoutMs / 1000) }));
   peer.close('timeout');
 }
 

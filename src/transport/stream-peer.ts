@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
-import type { LeaveReason } from '../hub/messages.js';
+import { isOneLine, lineEncoder } from '../encode/line.js';
+import { type ChatEvent, isNotice } from '../hub/events.js';
+import type { Lang, LeaveReason } from '../hub/messages.js';
 import type { Peer, TransportKind } from '../hub/peer.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
 
@@ -31,6 +33,8 @@ export class StreamPeer implements Peer {
   readonly address: string;
   readonly socket: Socket;
   readonly maxQueuedBytes: number;
+  /** The language of this peer's lines (the server's `--lang`). */
+  readonly lang: Lang;
   /** `--max-line-bytes`: the longest line read, and the bound for long replies (see Peer). */
   readonly maxLineBytes: number;
   /** This connection's input framing; holds at most `maxLineBytes + 1` undelivered bytes. */
@@ -55,9 +59,10 @@ export class StreamPeer implements Peer {
   #lazySkips: number[] | undefined;
   #lazyBytes = 0;
 
-  constructor(socket: Socket, transport: TransportKind, maxQueuedBytes: number, maxLineBytes: number) {
+  constructor(socket: Socket, transport: TransportKind, maxQueuedBytes: number, maxLineBytes: number, lang: Lang = 'es') {
     this.socket = socket;
     this.transport = transport;
+    this.lang = lang;
     this.address = normalizeAddress(socket.remoteAddress ?? '?');
     this.#remotePort = socket.remotePort ?? 0;
     this.maxQueuedBytes = maxQueuedBytes;
@@ -81,6 +86,20 @@ export class StreamPeer implements Peer {
     return this.#queuedBytes + this.#lazyBytes + this.socket.writableLength;
   }
 
+  /** Renders `event` as lines (the line encoder renders a broadcast once for all its receivers) and queues them. */
+  deliver(event: ChatEvent): void {
+    if (event.kind === 'message') {
+      this.send(lineEncoder.line(event, this.lang)); // the hot path
+      return;
+    }
+    if (isOneLine(event)) {
+      this.send(lineEncoder.line(event, this.lang), isNotice(event));
+      return;
+    }
+    for (const line of lineEncoder.lines(event, this.lang, this.maxLineBytes)) this.send(line);
+  }
+
+  /** Queues one line (no terminator: LF is added). A `lazy` line (a room notice) goes through the notice window. */
   send(line: string, lazy = false): void {
     if (this.#closed) return;
     if (lazy) {

@@ -1,8 +1,10 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { isOneLine, lineEncoder } from '../encode/line.js';
+import { type ChatEvent, isReply, type Refusal, refusal } from '../hub/events.js';
 import type { Hub } from '../hub/hub.js';
-import type { LeaveReason, MessageKey } from '../hub/messages.js';
+import type { Lang, LeaveReason, MessageKey } from '../hub/messages.js';
 import { normalizeName } from '../hub/names.js';
 import type { Peer } from '../hub/peer.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit, TokenBucket } from '../hub/rate-limit.js';
@@ -104,6 +106,8 @@ export class UdpPeer implements Peer {
   readonly key: string;
   /** The UDP transport's `maxLineBytes`, but never past `UDP_MAX_DATAGRAM_BYTES` (see Peer). */
   readonly maxLineBytes: number;
+  /** The language of this peer's lines (the server's `--lang`). */
+  readonly lang: Lang;
   lastHeardMs: number;
   readonly bucket: TokenBucket | undefined;
   /** Datagrams dropped by the rate limit over this peer's life (for logs and tests). */
@@ -135,8 +139,10 @@ export class UdpPeer implements Peer {
     bucket: TokenBucket | undefined,
     validated: boolean,
     maxLineBytes: number,
+    lang: Lang,
   ) {
     this.#transport = transport;
+    this.lang = lang;
     this.maxLineBytes = Math.min(maxLineBytes, UDP_MAX_DATAGRAM_BYTES);
     this.replyAddress = replyAddress;
     this.address = normalizeAddress(replyAddress);
@@ -159,9 +165,25 @@ export class UdpPeer implements Peer {
     return !this.validated;
   }
 
-  send(line: string, _lazy?: boolean, room?: boolean): void {
+  /** Renders `event` as datagrams (one per line, no newline) through the shared line encoder. */
+  deliver(event: ChatEvent): void {
     if (this.#closed) return;
-    this.#transport.sendTo(this, line, room === true);
+    if (event.kind === 'message') {
+      this.#transport.sendTo(this, lineEncoder.line(event, this.lang), true); // the hot path
+      return;
+    }
+    const room = !isReply(event);
+    if (isOneLine(event)) {
+      this.#transport.sendTo(this, lineEncoder.line(event, this.lang), room);
+      return;
+    }
+    for (const line of lineEncoder.lines(event, this.lang, this.maxLineBytes)) this.#transport.sendTo(this, line, room);
+  }
+
+  /** Sends one line of the transport's own (a token), as a reply to this peer. */
+  sendLine(line: string): void {
+    if (this.#closed) return;
+    this.#transport.sendTo(this, line, false);
   }
 
   close(reason: LeaveReason): void {
@@ -280,9 +302,9 @@ class UdpTransportImpl implements UdpTransport {
     }
     if (msg.length === 0) return; // a keep-alive (charla's UDP client sends one now and then)
     if (msg.length > this.#opts.maxLineBytes) {
-      const line = this.#hub.t('line_too_long', { max: this.#opts.maxLineBytes });
-      if (peer !== undefined) peer.send(line);
-      else this.#replyToStranger(rinfo, key, line, msg.length, undefined);
+      const tooLong = refusal('line_too_long', { max: this.#opts.maxLineBytes });
+      if (peer !== undefined) peer.deliver(tooLong);
+      else this.#replyToStranger(rinfo, key, this.#render(tooLong), msg.length, undefined);
       return;
     }
     const lines = splitDatagram(msg);
@@ -382,16 +404,16 @@ class UdpTransportImpl implements UdpTransport {
     const hub = this.#hub;
     const passwordAttempt = hub.options.password !== undefined && first.startsWith('/');
     if (!passwordAttempt) {
-      const error = hub.options.password !== undefined ? hub.t('password_required') : hub.nameError(normalizeName(first));
+      const error: Refusal | undefined = hub.options.password !== undefined ? refusal('password_required') : hub.nameError(normalizeName(first));
       if (error !== undefined) {
-        this.#replyToStranger(rinfo, key, error, bytes, hub.options.password !== undefined ? 'password_required_short' : 'name_refused_short');
+        this.#replyToStranger(rinfo, key, this.#render(error), bytes, hub.options.password !== undefined ? 'password_required_short' : 'name_refused_short');
         return undefined;
       }
     }
     const rate = this.#opts.rateLimit;
     const trusted = validated || this.#trusted(rinfo.address);
     const bucket = rate && new TokenBucket(rate.ratePerSec, rate.burst, this.#opts.now);
-    const peer = new UdpPeer(this, rinfo.address, rinfo.port, now, bucket, trusted, this.#opts.maxLineBytes);
+    const peer = new UdpPeer(this, rinfo.address, rinfo.port, now, bucket, trusted, this.#opts.maxLineBytes, hub.options.lang);
     if (validated) this.stats.validations++;
     if (!trusted) {
       peer.bytesIn = bytes;
@@ -407,7 +429,12 @@ class UdpTransportImpl implements UdpTransport {
   #sendToken(peer: UdpPeer | undefined, rinfo: dgram.RemoteInfo, key: string, bytes: number, now: number): void {
     const line = `${TOKEN_PREFIX}${this.#tokens.make(rinfo.address, rinfo.port, now)}`;
     if (peer === undefined) this.#replyToStranger(rinfo, key, line, bytes, undefined);
-    else peer.send(line);
+    else peer.sendLine(line);
+  }
+
+  /** A refusal as the one line a stranger gets (the server's language). */
+  #render(event: Refusal): string {
+    return lineEncoder.lines(event, this.#hub.options.lang, UDP_MAX_DATAGRAM_BYTES).join(' ');
   }
 
   /**
@@ -444,7 +471,7 @@ class UdpTransportImpl implements UdpTransport {
     peer.dropped++;
     if (now - peer.lastWarnMs < this.#opts.warnIntervalMs) return;
     peer.lastWarnMs = now;
-    this.sendTo(peer, this.#hub.t('rate_dropped'), false);
+    peer.deliver(refusal('rate_dropped'));
   }
 
   sendTo(peer: UdpPeer, line: string, room: boolean): void {
@@ -508,7 +535,7 @@ class UdpTransportImpl implements UdpTransport {
       const limit = named ? this.#opts.silenceMs : this.#opts.registrationTimeoutMs;
       if (limit > 0 && nowMs - peer.lastHeardMs > limit) {
         // Told, so that a client that was only asleep knows its next datagram starts afresh.
-        if (named) peer.send(this.#hub.t('idle_timeout', { seconds: Math.round(limit / 1000) }));
+        if (named) peer.deliver(refusal('idle_timeout', { seconds: Math.round(limit / 1000) }));
         peer.close('timeout');
       }
     }

@@ -1,5 +1,7 @@
+import { lineEncoder } from '../../src/encode/line.js';
+import type { ChatEvent } from '../../src/hub/events.js';
 import { Hub, type HubOptions } from '../../src/hub/hub.js';
-import type { LeaveReason } from '../../src/hub/messages.js';
+import type { Lang, LeaveReason } from '../../src/hub/messages.js';
 import type { Peer, TransportKind } from '../../src/hub/peer.js';
 
 /** How a fake peer presents itself: transport, address, line bound (default 4096, the TCP default). */
@@ -7,11 +9,14 @@ export interface FakePeerOptions {
   transport?: TransportKind;
   address?: string;
   maxLineBytes?: number;
+  lang?: Lang;
+  provisional?: boolean;
 }
 
 /**
- * A Peer that records what the hub does to it, for hub tests without sockets: every line sent
- * (in order), every close and its reason. Like a real transport it never calls back into the
+ * A Peer that records what the hub does to it, for hub tests without sockets: every event
+ * delivered and the lines the line encoder renders it as (what a TCP user would read), in order,
+ * every close and its reason. Like a real transport it never calls back into the
  * hub from `close`; `FakeRoom.settle()` reports departures the way a transport would.
  */
 export class FakePeer implements Peer {
@@ -19,6 +24,10 @@ export class FakePeer implements Peer {
   readonly transport: TransportKind;
   readonly address: string;
   readonly maxLineBytes: number;
+  readonly lang: Lang;
+  readonly provisional: boolean;
+  /** Events delivered while the peer was open. */
+  readonly events: ChatEvent[] = [];
   /** Lines sent while the peer was open. */
   readonly lines: string[] = [];
   /** Lines sent after `close` (a real transport drops them; the hub should not send them). */
@@ -31,6 +40,8 @@ export class FakePeer implements Peer {
     this.transport = options.transport ?? 'tcp';
     this.address = options.address ?? '127.0.0.1';
     this.maxLineBytes = options.maxLineBytes ?? 4096;
+    this.lang = options.lang ?? 'es';
+    this.provisional = options.provisional ?? false;
     this.id = `${this.transport} ${id}`;
   }
 
@@ -38,9 +49,14 @@ export class FakePeer implements Peer {
     return this.closes.length > 0;
   }
 
-  send(line: string): void {
-    if (this.closed) this.linesAfterClose.push(line);
-    else this.lines.push(line);
+  deliver(event: ChatEvent): void {
+    const lines = lineEncoder.lines(event, this.lang, this.maxLineBytes);
+    if (this.closed) {
+      this.linesAfterClose.push(...lines);
+      return;
+    }
+    this.events.push(event);
+    this.lines.push(...lines);
   }
 
   close(reason: LeaveReason): void {
@@ -84,7 +100,7 @@ export function fakeRoom(options: Partial<HubOptions> = {}): FakeRoom {
     logs,
     peers,
     connect(peerOptions = {}) {
-      const peer = new FakePeer(`127.0.0.1:${port++}`, peerOptions);
+      const peer = new FakePeer(`127.0.0.1:${port++}`, { lang: hub.options.lang, ...peerOptions });
       peers.push(peer);
       if (!hub.connect(peer)) throw new Error(`the hub refused ${peer.id}: ${JSON.stringify(peer.lines)}`);
       return peer;

@@ -22,7 +22,8 @@ test('command - the seed commands and their English aliases', () => {
 
 test('command - every spelling in the table parses to its command', () => {
   for (const [spelling, name] of COMMAND_TABLE) {
-    const args = name === 'nick' ? ' ana' : name === 'msg' ? ' ana hola' : '';
+    const ARGS: Record<string, string> = { nick: ' ana', msg: ' ana hola', room: ' juegos', admin: ' clave', kick: ' ana', mute: ' ana', announce: ' hola' };
+    const args = ARGS[name] ?? '';
     assert.equal(parseCommand(`${spelling}${args}`).kind, name, spelling);
   }
 });
@@ -69,7 +70,7 @@ test('command - /msg needs a name and a text; the text keeps its inner spaces', 
 
 // --- properties ---
 
-const KINDS: ReadonlySet<Command['kind']> = new Set(['message', 'list', 'quit', 'help', 'nick', 'msg', 'usage', 'unknown']);
+const KINDS: ReadonlySet<Command['kind']> = new Set(['message', 'list', 'quit', 'help', 'nick', 'msg', 'room', 'rooms', 'history', 'admin', 'kick', 'mute', 'announce', 'usage', 'unknown']);
 
 test('command - property: the parser never throws and always says what the line is', () => {
   const line = fc.oneof(
