@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseCommand } from '../protocol/command.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { runCommand } from './commands.js';
+import { confusableKey } from './confusables.js';
 import { LIST_SEPARATOR } from './list-lines.js';
 import { type Lang, type LeaveReason, type Translate, leaveNotice, translator } from './messages.js';
 import { checkName, foldName, MAX_MARKS_PER_BASE, normalizeName, type NameProblem } from './names.js';
@@ -81,6 +82,8 @@ export class Hub {
   /** Named sessions in join order (the order /listar shows). */
   readonly #joined = new Map<Peer, Session>();
   readonly #byKey = new Map<string, Session>();
+  /** Named sessions by `confusableKey(name)`: a look-alike of a present name is taken too. */
+  readonly #byLookalike = new Map<string, Session>();
   readonly #perAddress = new Map<string, number>();
   #closed = false;
 
@@ -273,6 +276,8 @@ export class Hub {
     }
     const holder = this.#byKey.get(foldName(name));
     if (holder !== undefined && holder !== session) return this.t('name_taken', { name });
+    const lookalike = this.#byLookalike.get(confusableKey(name));
+    if (lookalike !== undefined && lookalike !== session) return this.t('name_taken', { name });
     return undefined;
   }
 
@@ -280,15 +285,23 @@ export class Hub {
     session.name = name;
     session.key = foldName(name);
     this.#byKey.set(session.key, session);
+    this.#byLookalike.set(confusableKey(name), session);
     this.#joined.set(session.peer, session);
   }
 
   /** Renames a named session (the name already checked with `nameError`). */
   rename(session: Session, name: string): void {
     if (session.key !== undefined) this.#byKey.delete(session.key);
+    if (session.name !== undefined) this.#forgetLookalike(session);
     session.name = name;
     session.key = foldName(name);
     this.#byKey.set(session.key, session);
+    this.#byLookalike.set(confusableKey(name), session);
+  }
+
+  #forgetLookalike(session: Session): void {
+    const key = confusableKey(session.name as string);
+    if (this.#byLookalike.get(key) === session) this.#byLookalike.delete(key);
   }
 
   /**
@@ -309,6 +322,7 @@ export class Hub {
     }
     this.#joined.delete(peer);
     if (session.key !== undefined && this.#byKey.get(session.key) === session) this.#byKey.delete(session.key);
+    this.#forgetLookalike(session);
     if (this.#closed) return;
     this.broadcast(leaveNotice(this.t, session.name, reason), undefined, true);
     if (this.logging) this.options.log(this.t('log_left', { name: session.name, reason: this.t(`reason_${reason}`) }));
