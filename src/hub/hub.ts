@@ -3,6 +3,7 @@ import { parseCommand } from '../protocol/command.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { type Clock, monotonic } from '../util/clock.js';
 import { runCommand } from './commands.js';
+import { confusableKey } from './confusables.js';
 import { type ChatEvent, type EventArgs, type Refusal, refusal, reply } from './events.js';
 import { type Lang, type LeaveReason, type MessageKey, type Translate, translator } from './messages.js';
 import { checkName, foldName, isRoomName, MAX_MARKS_PER_BASE, MAX_ROOM_NAME_LENGTH, normalizeName, type NameProblem } from './names.js';
@@ -88,6 +89,8 @@ export interface Session {
   name: string | undefined;
   /** `foldName(name)`: the key that makes names unique. */
   key: string | undefined;
+  /** `confusableKey(name)`: the key that makes look-alike names collide. */
+  lookalike: string | undefined;
   /** True once the server password was given (always true when there is none). */
   authenticated: boolean;
   /** The room a line user is in (undefined until named). */
@@ -132,6 +135,8 @@ export class Hub {
   /** Named sessions in join order. */
   readonly #joined = new Map<Peer, Session>();
   readonly #byKey = new Map<string, Session>();
+  /** Named sessions by `confusableKey(name)`: a look-alike of a present name is taken too. */
+  readonly #byLookalike = new Map<string, Session>();
   readonly #perAddress = new Map<string, number>();
   /** Rooms by `foldName` of their name; `general` first and always there. */
   readonly #rooms = new Map<string, Room>();
@@ -215,6 +220,7 @@ export class Hub {
       peer,
       name: undefined,
       key: undefined,
+      lookalike: undefined,
       authenticated: this.options.password === undefined,
       room: undefined,
       rooms: new Set(),
@@ -385,25 +391,34 @@ export class Hub {
     if (problem !== undefined) {
       return refusal(NAME_ERRORS[problem], { name, max: this.options.maxNameLength, marks: MAX_MARKS_PER_BASE });
     }
-    const holder = this.#byKey.get(foldName(name));
+    const holder = this.#byKey.get(foldName(name)) ?? this.#byLookalike.get(confusableKey(name));
     if (holder !== undefined && holder !== session) return refusal('name_taken', { name });
     return undefined;
   }
 
   #name(session: Session, name: string): void {
+    this.#setName(session, name);
+    this.#joined.set(session.peer, session);
+  }
+
+  #setName(session: Session, name: string): void {
     session.name = name;
     session.key = foldName(name);
+    session.lookalike = confusableKey(name);
     this.#byKey.set(session.key, session);
-    this.#joined.set(session.peer, session);
+    this.#byLookalike.set(session.lookalike, session);
+  }
+
+  #forgetName(session: Session): void {
+    if (session.key !== undefined && this.#byKey.get(session.key) === session) this.#byKey.delete(session.key);
+    if (session.lookalike !== undefined && this.#byLookalike.get(session.lookalike) === session) this.#byLookalike.delete(session.lookalike);
   }
 
   /** Renames a named session (the name already checked with `nameError`); its rooms hear of it. */
   rename(session: Session, name: string): void {
     const old = session.name as string;
-    if (session.key !== undefined) this.#byKey.delete(session.key);
-    session.name = name;
-    session.key = foldName(name);
-    this.#byKey.set(session.key, session);
+    this.#forgetName(session);
+    this.#setName(session, name);
     this.broadcastAround(session, { kind: 'renamed', old, name, echo: false });
     // The renamed user's copy is the answer to their command (a transport that bounds replies
     // to unproven addresses counts it so).
@@ -564,7 +579,7 @@ export class Hub {
       return;
     }
     this.#joined.delete(peer);
-    if (session.key !== undefined && this.#byKey.get(session.key) === session) this.#byKey.delete(session.key);
+    this.#forgetName(session);
     const rooms = [...session.rooms];
     for (const room of rooms) this.#exit(session, room);
     if (this.#closed) return;
@@ -591,9 +606,9 @@ export class Hub {
   }
 }
 
-/** The key that makes look-alike names collide; the UTS #39 skeleton once src/hub/confusables.ts is in. */
+/** The key that makes look-alike room names collide: the UTS #39 skeleton, case ignored (hub/confusables.ts). */
 function lookalikeKey(name: string): string {
-  return foldName(name);
+  return confusableKey(name);
 }
 
 /** Compares passwords in constant time (through fixed-length digests). */

@@ -262,3 +262,17 @@ test('moderation - /anunciar reaches every room once; only operators may', () =>
   const line = es('announcement', { from: 'profe', text: 'examen el lunes' });
   for (const p of [profe, ana, bob]) assert.deepEqual(p.take(), [line], p.id);
 });
+
+test('rooms - a room name that looks like an existing room (UTS #39 skeleton) is refused: join that one', () => {
+  const room = fakeRoom();
+  const ana = room.join('ana');
+  const bob = room.join('bob');
+  room.hub.input(ana, '/sala juegos');
+  room.drain();
+  room.hub.input(bob, '/sala juеgos'); // Cyrillic е
+  assert.deepEqual(bob.take(), [es('room_lookalike', { room: 'juеgos', existing: 'juegos' })]);
+  room.hub.input(bob, '/sala GENERAl'); // the room one is in, any case
+  assert.deepEqual(bob.take(), [es('room_same', { room: 'general' })]);
+  room.hub.input(bob, '/sala generaI'); // capital i: looks like general, which exists
+  assert.deepEqual(bob.take(), [es('room_lookalike', { room: 'generaI', existing: 'general' })]);
+});
