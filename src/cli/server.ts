@@ -18,7 +18,7 @@ import { LOG_FLUSH_MS, ServerConsole } from './server-console.js';
 
 const HELP = `Usage: charla server [options]
 
-Runs a chat server: one room for TCP and UDP users. Stop it with Ctrl+C.
+Runs a chat server: rooms for TCP and UDP users (everyone starts in "general"). Stop it with Ctrl+C.
 
   --host ADDR              address to listen on (default 0.0.0.0: every interface)
   --tcp-port PORT          TCP port (default 5000; 0 = any free port)
