@@ -1,0 +1,293 @@
+/**
+ * A room's ordered log: the ids its messages carry, and the last of them kept in memory.
+ *
+ * History, a browser's "what did I miss since id X" and the multi-node mode all stand on this one
+ * ordered log per room, so its ids must increase within the room and never be handed out twice,
+ * not even across a restart of a server without a data dir.
+ *
+ * Ids. An id is the wall clock in milliseconds times 1000, plus a sequence within that
+ * millisecond: `id = max(previous id + 1, trunc(now) * 1000)`. So
+ * - ids increase strictly within a room, whatever the clock does: when it goes backwards (NTP, a
+ *   hand-set clock) or stands still, ids go on from the previous one (+1) until the clock
+ *   catches up; more than 1000 messages in one millisecond borrow from the next millisecond;
+ * - a restart without a store starts at `now * 1000`, above every id of the previous run as long
+ *   as the clock did not go back across the restart by more than the previous run was ahead of
+ *   it (a run is ahead of its clock only after its clock went backwards, or after more than 1000
+ *   messages in a millisecond; starting a process takes tens of milliseconds, i.e. tens of
+ *   thousands of ids of margin). Without a store nothing else remembers the old ids, so a clock
+ *   set back across a restart can repeat ids; with a store, ids go on after the largest one
+ *   loaded, whatever the clock says;
+ * - ids stay below `Number.MAX_SAFE_INTEGER` (2^53 - 1) until the year 2255: a millisecond clock
+ *   of today (about 1.7e12) times 1000 is 1.7e15, and the bound is 9.007e15. A clock reading past
+ *   that, or one that is not a number, is ignored (the id is the previous one + 1);
+ * - ids are not contiguous: a client must ask for "after X", never compute "X + 1".
+ *
+ * Bounds. The log keeps the newest entries such that there are at most `maxEntries` of them and
+ * their sizes add up to at most `maxBytes`, where an entry's size is the UTF-8 length of `from`
+ * plus the UTF-8 length of `text` (`Buffer.byteLength`; a lone surrogate counts as the 3 bytes of
+ * U+FFFD), nothing else: ids, times and JavaScript object overhead are not counted. An entry
+ * larger than `maxBytes` by itself is delivered (append returns it) but cannot be kept, and the
+ * log is then empty, so that what it holds is always one unbroken run of the newest entries.
+ * `maxEntries = 0` means no history at all: append still numbers and returns each entry, for
+ * live delivery, and keeps nothing (and gives nothing to the store).
+ *
+ * Cost. `append` runs once per chat message: it allocates the entry and nothing else (no
+ * closure, no array copy); the ring is a circular buffer that starts small and doubles, up to
+ * `maxEntries` slots, so an idle room with a large `--history` costs little memory and a busy
+ * one reaches its size after log2(maxEntries) copies in its whole life.
+ */
+import type { HistoryStore } from './store/history-store.js';
+
+/** One message of a room's log. */
+export interface LogEntry {
+  /** Increases strictly within the room and is never reused, across restarts too (module comment). */
+  readonly id: number;
+  /** Wall-clock time the server took the message, in ms since the epoch. */
+  readonly at: number;
+  /** The sender's name as shown. */
+  readonly from: string;
+  readonly text: string;
+}
+
+/** What `--history N` and the byte bound keep of each room. */
+export interface HistoryBounds {
+  /** Most entries kept (`--history N`); 0 keeps none. */
+  maxEntries: number;
+  /** Most bytes kept: the sum over kept entries of the UTF-8 length of `from` + `text`. */
+  maxBytes: number;
+}
+
+/**
+ * 200 messages, and 256 KiB: 200 ordinary lines fit (1.3 KiB each on average), a flood of
+ * 4 KiB lines (the default `--max-line-bytes`) keeps 64 of them.
+ */
+export const HISTORY_DEFAULTS: HistoryBounds = { maxEntries: 200, maxBytes: 256 * 1024 };
+
+export interface RoomLogOptions extends Partial<HistoryBounds> {
+  /** The wall clock, in ms since the epoch (`Date.now` unless a test gives another). */
+  now?: () => number;
+  /**
+   * Where entries outlive the process. The log loads `room`'s entries from it when made, goes on
+   * numbering after the largest id loaded, and hands it every entry it appends (none when
+   * `maxEntries` is 0).
+   */
+  store?: HistoryStore;
+  /** The room's name, as the store knows it (required with `store`). */
+  room?: string;
+}
+
+/** The largest id handed out: 2^53 - 1. */
+export const MAX_ID = Number.MAX_SAFE_INTEGER;
+const IDS_PER_MS = 1000;
+const INITIAL_SLOTS = 16;
+
+/** An entry's size in the byte bound: UTF-8 bytes of `from` plus UTF-8 bytes of `text`. */
+export function entryBytes(from: string, text: string): number {
+  return Buffer.byteLength(from) + Buffer.byteLength(text);
+}
+
+/**
+ * Where the kept part of `entries` (oldest first) starts: the longest run of newest entries with
+ * at most `maxEntries` of them and at most `maxBytes` in all (see {@link entryBytes}).
+ */
+export function keptFrom(entries: readonly LogEntry[], { maxEntries, maxBytes }: HistoryBounds): number {
+  let start = entries.length;
+  let bytes = 0;
+  const floor = Math.max(0, entries.length - maxEntries);
+  while (start > floor) {
+    const e = entries[start - 1]!;
+    const b = entryBytes(e.from, e.text);
+    if (bytes + b > maxBytes) break;
+    bytes += b;
+    start--;
+  }
+  return start;
+}
+
+/** The first id a log would hand out at wall-clock time `now` (0 when the clock is unusable). */
+function clockId(now: number): number {
+  const id = Math.trunc(now) * IDS_PER_MS;
+  return id > 0 && id <= MAX_ID ? id : 0;
+}
+
+/** A room's ordered log: numbers entries and keeps the newest within bounds (module comment). */
+export class RoomLog {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+  readonly #now: () => number;
+  readonly #store: HistoryStore | undefined;
+  readonly #room: string;
+  /** Circular buffer: `#size` entries from `#start`, with their sizes in `#sizes` at the same index. */
+  #slots: Array<LogEntry | undefined>;
+  #sizes: number[];
+  #start = 0;
+  #size = 0;
+  #bytes = 0;
+  #lastId: number;
+  /**
+   * Entries with this id or a smaller one may exist that the log does not hold (dropped by the
+   * bounds, or from before this process and not loaded); every entry above it is held.
+   */
+  #unknownThrough: number;
+
+  constructor(options: RoomLogOptions = {}) {
+    const maxEntries = options.maxEntries ?? HISTORY_DEFAULTS.maxEntries;
+    const maxBytes = options.maxBytes ?? HISTORY_DEFAULTS.maxBytes;
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) throw new RangeError(`maxEntries must be a whole number >= 0, not ${maxEntries}`);
+    if (!(maxBytes >= 0)) throw new RangeError(`maxBytes must be >= 0, not ${maxBytes}`);
+    if (options.store !== undefined && options.room === undefined) throw new TypeError('a RoomLog with a store needs the room name');
+    this.maxEntries = maxEntries;
+    this.maxBytes = maxBytes;
+    this.#now = options.now ?? Date.now;
+    this.#store = maxEntries > 0 ? options.store : undefined;
+    this.#room = options.room ?? '';
+    this.#slots = new Array<LogEntry | undefined>(Math.min(maxEntries, INITIAL_SLOTS));
+    this.#sizes = new Array<number>(this.#slots.length).fill(0);
+    // Before anything is loaded, whatever a previous run said is unknown: ids below the first
+    // one this log would hand out now.
+    // Ids start above it too, so that even a clock set back right after this holds.
+    this.#unknownThrough = Math.max(0, clockId(this.#now()) - 1);
+    this.#lastId = this.#unknownThrough;
+    if (options.store !== undefined) this.#restore(options.store.load(this.#room));
+  }
+
+  /** Entries held. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Sum of {@link entryBytes} over the entries held; never above `maxBytes`. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * The id of the newest entry appended or loaded; before any, one below the first id this log
+   * will hand out. Either way a cursor: every entry to come has a greater id.
+   */
+  get lastId(): number {
+    return this.#lastId;
+  }
+
+  /** Numbers a new entry, stamps it with the wall clock, keeps it within the bounds, returns it. */
+  append(from: string, text: string): LogEntry {
+    const at = this.#now();
+    let id = Math.trunc(at) * IDS_PER_MS;
+    // `!(id > last)` also catches NaN; past MAX_ID a bad clock reading is ignored.
+    if (!(id > this.#lastId) || id > MAX_ID) id = this.#lastId + 1;
+    if (id > MAX_ID) throw new RangeError('room log ids exhausted (past 2^53 - 1)');
+    this.#lastId = id;
+    const entry: LogEntry = { id, at, from, text };
+    if (this.maxEntries === 0) {
+      this.#unknownThrough = id;
+      return entry;
+    }
+    this.#keep(entry, entryBytes(from, text));
+    this.#store?.append(this.#room, entry);
+    return entry;
+  }
+
+  /** The newest `n` entries held (fewer if it holds fewer), oldest first. A new array. */
+  last(n: number): LogEntry[] {
+    const count = Math.max(0, Math.min(Math.trunc(n) || 0, this.#size));
+    return this.#copy(this.#size - count, count);
+  }
+
+  /**
+   * The entries held with an id greater than `id`, oldest first (a new array). When `id` is older
+   * than what is kept, that is everything held, and entries in between may be gone: ask
+   * {@link hasAllSince} to know whether the answer is complete.
+   */
+  since(id: number): LogEntry[] {
+    // Ids increase along the ring: binary search for the first one above `id`.
+    let lo = 0;
+    let hi = this.#size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#at(mid).id > id) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.#copy(lo, this.#size - lo);
+  }
+
+  /**
+   * True when {@link since}(id) is every entry there is after `id`: none after it was dropped by
+   * the bounds, nor predates what this log knows (a previous run's entries that were not loaded,
+   * or were compacted away). False means "you may have missed more than this".
+   */
+  hasAllSince(id: number): boolean {
+    return id >= this.#unknownThrough;
+  }
+
+  #restore(loaded: readonly LogEntry[]): void {
+    // The store gives entries oldest first; keep only a strictly increasing run, defensively.
+    const ordered: LogEntry[] = [];
+    for (const e of loaded) {
+      if (Number.isSafeInteger(e.id) && e.id > 0 && (ordered.length === 0 || e.id > ordered[ordered.length - 1]!.id)) ordered.push(e);
+    }
+    if (ordered.length === 0) return;
+    this.#lastId = Math.max(this.#lastId, ordered[ordered.length - 1]!.id);
+    const start = keptFrom(ordered, this);
+    // The first loaded entry may have had predecessors (compacted, or dropped now).
+    this.#unknownThrough = start > 0 ? ordered[start - 1]!.id : ordered[0]!.id - 1;
+    for (let i = start; i < ordered.length; i++) {
+      const e = ordered[i]!;
+      this.#keep(e, entryBytes(e.from, e.text));
+    }
+  }
+
+  #keep(entry: LogEntry, bytes: number): void {
+    while (this.#size > 0 && this.#bytes + bytes > this.maxBytes) this.#dropOldest();
+    if (bytes > this.maxBytes) {
+      this.#unknownThrough = entry.id;
+      return;
+    }
+    if (this.#size === this.#slots.length) {
+      if (this.#slots.length < this.maxEntries) this.#grow();
+      else this.#dropOldest();
+    }
+    let index = this.#start + this.#size;
+    if (index >= this.#slots.length) index -= this.#slots.length;
+    this.#slots[index] = entry;
+    this.#sizes[index] = bytes;
+    this.#size++;
+    this.#bytes += bytes;
+  }
+
+  #dropOldest(): void {
+    const index = this.#start;
+    this.#unknownThrough = this.#slots[index]!.id;
+    this.#bytes -= this.#sizes[index]!;
+    this.#slots[index] = undefined; // let the text go
+    this.#start = index + 1 === this.#slots.length ? 0 : index + 1;
+    this.#size--;
+  }
+
+  #grow(): void {
+    const capacity = Math.min(this.maxEntries, this.#slots.length * 2);
+    const slots = new Array<LogEntry | undefined>(capacity);
+    const sizes = new Array<number>(capacity).fill(0);
+    for (let i = 0; i < this.#size; i++) {
+      let from = this.#start + i;
+      if (from >= this.#slots.length) from -= this.#slots.length;
+      slots[i] = this.#slots[from];
+      sizes[i] = this.#sizes[from]!;
+    }
+    this.#slots = slots;
+    this.#sizes = sizes;
+    this.#start = 0;
+  }
+
+  /** The entry `i` places after the oldest held. */
+  #at(i: number): LogEntry {
+    let index = this.#start + i;
+    if (index >= this.#slots.length) index -= this.#slots.length;
+    return this.#slots[index]!;
+  }
+
+  #copy(first: number, count: number): LogEntry[] {
+    const out = new Array<LogEntry>(count);
+    for (let i = 0; i < count; i++) out[i] = this.#at(first + i);
+    return out;
+  }
+}
