@@ -125,7 +125,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new CharlaError('ERR_BAD_OPTION', 'the operator key cannot be empty (--admin-password or CHARLA_ADMIN_PASSWORD)');
   }
   const history = parseCount(values.history, '--history', HUB_DEFAULTS.history);
-  const store = values['data-dir'] === undefined ? undefined : openHistory(values['data-dir'], history, (line) => output.error(line), t);
+  const store = values['data-dir'] === undefined || history === 0 ? undefined : openHistory(values['data-dir'], history, (line) => output.error(line), t);
   const rateLimit = {
     ratePerSec: parseNumber(values.rate, '--rate', DEFAULT_RATE_LIMIT.ratePerSec, 0.01),
     burst: parseCount(values.burst, '--burst', DEFAULT_RATE_LIMIT.burst, 1),

@@ -123,7 +123,7 @@ export class RoomLog {
   #start = 0;
   #size = 0;
   #bytes = 0;
-  #lastId = 0;
+  #lastId: number;
   /**
    * Entries with this id or a smaller one may exist that the log does not hold (dropped by the
    * bounds, or from before this process and not loaded); every entry above it is held.
@@ -145,7 +145,9 @@ export class RoomLog {
     this.#sizes = new Array<number>(this.#slots.length).fill(0);
     // Before anything is loaded, whatever a previous run said is unknown: ids below the first
     // one this log would hand out now.
+    // Ids start above it too, so that even a clock set back right after this holds.
     this.#unknownThrough = Math.max(0, clockId(this.#now()) - 1);
+    this.#lastId = this.#unknownThrough;
     if (options.store !== undefined) this.#restore(options.store.load(this.#room));
   }
 
@@ -159,7 +161,10 @@ export class RoomLog {
     return this.#bytes;
   }
 
-  /** The id of the newest entry ever appended or loaded (0 before any). */
+  /**
+   * The id of the newest entry appended or loaded; before any, one below the first id this log
+   * will hand out. Either way a cursor: every entry to come has a greater id.
+   */
   get lastId(): number {
     return this.#lastId;
   }
@@ -221,7 +226,7 @@ export class RoomLog {
       if (Number.isSafeInteger(e.id) && e.id > 0 && (ordered.length === 0 || e.id > ordered[ordered.length - 1]!.id)) ordered.push(e);
     }
     if (ordered.length === 0) return;
-    this.#lastId = ordered[ordered.length - 1]!.id;
+    this.#lastId = Math.max(this.#lastId, ordered[ordered.length - 1]!.id);
     const start = keptFrom(ordered, this);
     // The first loaded entry may have had predecessors (compacted, or dropped now).
     this.#unknownThrough = start > 0 ? ordered[start - 1]!.id : ordered[0]!.id - 1;

@@ -14,17 +14,18 @@
  * `onWarning`, and the file is then rewritten clean (a compaction, below), so a torn last line
  * never has the next entry glued to it. Of a file larger than `maxLoadBytes` only the end is read.
  *
- * Writing. `append` does no syscall and no formatting: it queues the entry in the room's buffer,
- * and once per event-loop turn (`setImmediate`) each room with buffered entries has them turned
- * into lines and gets one `fs.write` of all of them, in the threadpool. At most one write is in flight per file; what is appended meanwhile
- * goes out in the next write, as soon as that one returns. The buffer is bounded
- * (`maxBufferedChars` per room): past it, as when a write fails, the buffer is dropped and the
- * room is marked for a rewrite, and the next write (retried every `retryMs` after a failure)
- * rewrites the file from memory: the store keeps each room's tail in memory (the last
- * `maxEntries` entries whose from + text add up to at most `maxBytes` UTF-16 code units, which
- * is always at least what the RoomLog keeps, since a code unit is at least one UTF-8 byte; the
- * entry objects are the RoomLog's own, so this costs pointers, not copies of the text), and what
- * comes back after a restart is still an unbroken run of the newest entries. Each of these episodes is one warning, and one more when writes work again.
+ * Writing. `append` does no syscall and no formatting: it queues the entry in the room's
+ * buffer, and once per event-loop turn (`setImmediate`) each room with buffered entries has them
+ * turned into lines and gets one `fs.write` of all of them, in the threadpool. At most one write
+ * is in flight per file; what is appended meanwhile goes out in the next write, as soon as that
+ * one returns. The buffer is bounded (`maxBufferedChars` per room): past it, as when a write
+ * fails, the buffer is dropped and the room is marked for a rewrite, and the next write (retried
+ * every `retryMs` after a failure) rewrites the file from memory. For that the store keeps each
+ * room's tail: the last `maxEntries` entries whose from + text add up to at most `maxBytes`
+ * UTF-16 code units, always at least what the RoomLog keeps (a code unit is at least one UTF-8
+ * byte); the entry objects are the RoomLog's own, so this costs pointers, not copies of the
+ * text. What comes back after a restart is thus still an unbroken run of the newest entries.
+ * Each such episode is one warning, and one more when writes work again.
  *
  * Size. When a file holds more than `compactLines` lines (default max(2 × maxEntries, 1024)) or
  * more than `compactBytes` bytes (default max(4 × maxBytes + 256 × maxEntries, 1 MiB), and twice
@@ -102,14 +103,14 @@ const MAX_SPELLINGS = 4096;
 /**
  * The file name of a room key: `r-<key>.jsonl` for a key of `a-z 0-9 _ -` (up to 64), else
  * `u-<base32 of the key's UTF-8>.jsonl`; distinct keys give distinct names, and no two differ
- * only in case. A key over 120 bytes of UTF-8 (none that a valid room name folds to: 32
- * characters of at most 4 bytes) would pass 255 characters, so it is named by its SHA-256
- * instead (`h-<hex>.jsonl`).
+ * only in case. Valid room names (32 characters of at most 4 bytes) give at most 213
+ * characters; a key over 150 bytes of UTF-8 would pass the 255 most filesystems allow, so it is
+ * named by its SHA-256 instead (`h-<hex>.jsonl`).
  */
 export function roomFileName(key: string): string {
   if (PLAIN_KEY.test(key)) return `r-${key}.jsonl`;
   const bytes = Buffer.from(key, 'utf8');
-  if (bytes.length > 120) return `h-${createHash('sha256').update(bytes).digest('hex')}.jsonl`;
+  if (bytes.length > 150) return `h-${createHash('sha256').update(bytes).digest('hex')}.jsonl`;
   let out = '';
   let buffer = 0;
   let bits = 0;
@@ -318,7 +319,7 @@ class RoomFile {
 
   /** Starts the next write or compaction, if one is due and none is running. */
   pump(): void {
-    if (this.busy || this.disabled || this.retry !== undefined) return;
+    if (this.busy || this.disabled || this.retry !== undefined || this.#store.finished) return;
     if (this.resync || this.#wantsCompaction()) {
       void this.#compact();
       return;
@@ -468,7 +469,7 @@ class RoomFile {
     if (this.waiters.length === 0) return;
     const still: Waiter[] = [];
     for (const w of this.waiters) {
-      if (w.seq <= this.written) w.resolve();
+      if (w.seq <= this.written && !this.resync) w.resolve();
       else still.push(w);
     }
     this.waiters = still;
@@ -516,6 +517,7 @@ export class FileHistoryStore implements HistoryStore {
   #dirty: RoomFile[] = [];
   #scheduled = false;
   #closed = false;
+  #finished = false;
 
   constructor(options: FileHistoryStoreOptions) {
     const bounds: HistoryBounds = {
@@ -542,6 +544,11 @@ export class FileHistoryStore implements HistoryStore {
   /** True once {@link close} was called. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** True once {@link close} has flushed and is closing the files: nothing more is written. */
+  get finished(): boolean {
+    return this.#finished;
   }
 
   /** Entries appended and not yet handed to the kernel, over all rooms. */
@@ -579,11 +586,11 @@ export class FileHistoryStore implements HistoryStore {
         f.pending.push(entry);
         f.pendingChars += chars;
       } else {
-        const chars = f.pendingChars;
+        const buffered = f.pendingChars;
         f.dropBuffer();
         if (!f.troubled) {
           f.troubled = true;
-          this.warn({ kind: 'fell-behind', room: f.room, file: f.file, chars });
+          this.warn({ kind: 'fell-behind', room: f.room, file: f.file, chars: buffered });
         }
       }
     }
@@ -593,7 +600,7 @@ export class FileHistoryStore implements HistoryStore {
   flush(): Promise<void> {
     const waits: Array<Promise<void>> = [];
     for (const f of this.#byKey.values()) {
-      if (f.disabled || f.written >= f.appended) continue;
+      if (f.disabled || (f.written >= f.appended && !f.resync)) continue;
       const seq = f.appended;
       waits.push(new Promise((resolve) => f.waiters.push({ seq, resolve })));
       f.pump();
@@ -613,6 +620,7 @@ export class FileHistoryStore implements HistoryStore {
     }
     await this.flush();
     await Promise.all([...this.#byKey.values()].map((f) => f.whenIdle()));
+    this.#finished = true;
     await Promise.all(
       [...this.#byKey.values()].map((f) => {
         const fd = f.fd;
@@ -683,20 +691,23 @@ export class FileHistoryStore implements HistoryStore {
     let text: string;
     let size: number;
     let unreadBytes: number;
+    let cutFirst: boolean;
     try {
       const fd = openSync(f.path, 'r');
       try {
         size = fstatSync(fd).size;
-        const length = Math.min(size, this.#maxLoadBytes);
-        const buffer = Buffer.allocUnsafe(length);
+        unreadBytes = Math.max(0, size - this.#maxLoadBytes);
+        // Reading only the end: one byte more, to see whether it starts at a line.
+        const from = unreadBytes > 0 ? unreadBytes - 1 : 0;
+        const buffer = Buffer.allocUnsafe(size - from);
         let got = 0;
-        while (got < length) {
-          const n = readSync(fd, buffer, got, length - got, size - length + got);
+        while (got < buffer.length) {
+          const n = readSync(fd, buffer, got, buffer.length - got, from + got);
           if (n === 0) break;
           got += n;
         }
-        text = buffer.toString('utf8', 0, got);
-        unreadBytes = size - length;
+        cutFirst = unreadBytes > 0 && got > 0 && buffer[0] !== 0x0a;
+        text = buffer.toString('utf8', unreadBytes > 0 ? 1 : 0, got);
       } finally {
         closeSync(fd);
       }
@@ -710,7 +721,7 @@ export class FileHistoryStore implements HistoryStore {
     const last = lines.pop()!; // '' when the file ends with a newline, as it should
     let skipped = 0;
     // Reading only the end of the file starts inside a line, most likely.
-    if (unreadBytes > 0 && lines.length > 0) {
+    if (cutFirst && lines.length > 0) {
       lines.shift();
       skipped++;
     }
