@@ -295,8 +295,7 @@ export class Hub {
   relay(session: Session, text: string): void {
     if (this.isMuted(session)) return;
     const room = session.room as Room;
-    const entry = room.log.append(session.name as string, text);
-    room.broadcast({ kind: 'message', room: room.name, id: entry.id, at: entry.at, from: entry.from, text }, session.peer); // seed: not echoed
+    room.broadcast(room.log.append(session.name as string, text), session.peer); // seed: not echoed
   }
 
   /** True (after telling them so) when `session` is muted. A mute whose time is up is lifted here. */
@@ -478,7 +477,7 @@ export class Hub {
   #openRoom(name: string): Room {
     const key = foldName(name);
     const { history, historyBytes, store, wallClock } = this.options;
-    const room = new Room(name, key, lookalikeKey(name), new RoomLog({ room: key, maxEntries: history, maxBytes: historyBytes, now: wallClock, store }));
+    const room = new Room(name, key, lookalikeKey(name), new RoomLog({ room: key, name, maxEntries: history, maxBytes: historyBytes, now: wallClock, store }));
     this.#rooms.set(key, room);
     return room;
   }

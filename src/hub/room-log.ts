@@ -36,6 +36,7 @@
  * `maxEntries` slots, so an idle room with a large `--history` costs little memory and a busy
  * one reaches its size after log2(maxEntries) copies in its whole life.
  */
+import type { RoomMessage } from './events.js';
 import type { HistoryStore } from './store/history-store.js';
 
 /** One message of a room's log. */
@@ -74,6 +75,8 @@ export interface RoomLogOptions extends Partial<HistoryBounds> {
   store?: HistoryStore;
   /** The room's name, as the store knows it (required with `store`). */
   room?: string;
+  /** The room's name as shown, carried by every message event the log makes (default: `room`). */
+  name?: string;
 }
 
 /** The largest id handed out: 2^53 - 1. */
@@ -117,6 +120,7 @@ export class RoomLog {
   readonly #now: () => number;
   readonly #store: HistoryStore | undefined;
   readonly #room: string;
+  readonly #name: string;
   /** Circular buffer: `#size` entries from `#start`, with their sizes in `#sizes` at the same index. */
   #slots: Array<LogEntry | undefined>;
   #sizes: number[];
@@ -141,6 +145,7 @@ export class RoomLog {
     this.#now = options.now ?? Date.now;
     this.#store = maxEntries > 0 ? options.store : undefined;
     this.#room = options.room ?? '';
+    this.#name = options.name ?? this.#room;
     this.#slots = new Array<LogEntry | undefined>(Math.min(maxEntries, INITIAL_SLOTS));
     this.#sizes = new Array<number>(this.#slots.length).fill(0);
     // Before anything is loaded, whatever a previous run said is unknown: ids below the first
@@ -169,15 +174,19 @@ export class RoomLog {
     return this.#lastId;
   }
 
-  /** Numbers a new entry, stamps it with the wall clock, keeps it within the bounds, returns it. */
-  append(from: string, text: string): LogEntry {
+  /**
+   * Numbers a new entry, stamps it with the wall clock, keeps it within the bounds, returns it.
+   * The entry is the room message event itself, so the hub hands receivers the very object the
+   * log keeps: one allocation per chat line.
+   */
+  append(from: string, text: string): RoomMessage {
     const at = this.#now();
     let id = Math.trunc(at) * IDS_PER_MS;
     // `!(id > last)` also catches NaN; past MAX_ID a bad clock reading is ignored.
     if (!(id > this.#lastId) || id > MAX_ID) id = this.#lastId + 1;
     if (id > MAX_ID) throw new RangeError('room log ids exhausted (past 2^53 - 1)');
     this.#lastId = id;
-    const entry: LogEntry = { id, at, from, text };
+    const entry: RoomMessage = { kind: 'message', room: this.#name, id, at, from, text };
     if (this.maxEntries === 0) {
       this.#unknownThrough = id;
       return entry;

@@ -49,14 +49,16 @@ test('file-store - entries come back from the file after a restart, one JSON lin
   const first = open(t, dir).store;
   let ms = 1_754_000_000_000;
   const log = new RoomLog({ store: first, room: 'general', now: () => ms++ });
-  const sent = [log.append('ana', 'hola'), log.append('bob', 'qué tal "todo" \\ bien'), log.append('eve', '中文 𝒜 ✓')];
+  // What the file keeps of each message event: its id, time, sender and text.
+  const fields = ({ id, at, from, text }: LogEntry): LogEntry => ({ id, at, from, text });
+  const sent = [log.append('ana', 'hola'), log.append('bob', 'qué tal "todo" \\ bien'), log.append('eve', '中文 𝒜 ✓')].map(fields);
   await first.close();
   assert.deepEqual(readdirSync(dir), ['r-general.jsonl']);
   assert.deepEqual(fileLines(join(dir, 'r-general.jsonl')).map((l) => JSON.parse(l) as LogEntry), sent);
   const { store, warnings } = open(t, dir);
   assert.deepEqual(store.load('general'), sent);
   const again = new RoomLog({ store, room: 'General', now: () => 1 }); // a clock far in the past
-  assert.deepEqual(again.last(10), sent);
+  assert.deepEqual(again.last(10).map(fields), sent);
   assert.ok(again.append('ana', 'sigo').id > sent[2]!.id);
   assert.deepEqual(warnings, []);
 });
