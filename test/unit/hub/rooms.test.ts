@@ -276,3 +276,23 @@ test('rooms - a room name that looks like an existing room (UTS #39 skeleton) is
   room.hub.input(bob, '/sala generaI'); // capital i: looks like general, which exists
   assert.deepEqual(bob.take(), [es('room_lookalike', { room: 'generaI', existing: 'general' })]);
 });
+
+test('room - one event object to every member but the one excepted, in join order; names in join order', async () => {
+  const { Room } = await import('../../../src/hub/room.js');
+  const { RoomLog } = await import('../../../src/hub/room-log.js');
+  const { FakePeer } = await import('../../helpers/fake-peer.js');
+  const r = new Room('juegos', 'juegos', 'juegos', new RoomLog({ room: 'juegos' }));
+  const peers = ['ana', 'bob', 'eve'].map((name) => {
+    const peer = new FakePeer(name);
+    r.members.set(peer, { name } as never);
+    return peer;
+  });
+  assert.deepEqual(r.names(), ['ana', 'bob', 'eve']);
+  const event = r.log.append('ana', 'hola');
+  assert.equal(event.room, 'juegos');
+  r.broadcast(event, peers[0]);
+  assert.deepEqual(peers.map((p) => p.events.length), [0, 1, 1]);
+  assert.equal(peers[1]?.events[0], event, 'the very object, for every receiver');
+  assert.equal(peers[2]?.events[0], event);
+  assert.deepEqual(peers[1]?.lines, ['ana: hola']);
+});
