@@ -10,7 +10,7 @@
  *
  * Pure: no sockets, no clock but the one in the events.
  */
-import type { ChatEvent } from '../hub/events.js';
+import { type ChatEvent, type History, isAnswer, type Refusal, type Reply, type RoomList, type UserList, type Welcome } from '../hub/events.js';
 import { packLines } from '../hub/list-lines.js';
 import { LANGS, type Lang, type LeaveReason, type Translate, translator } from '../hub/messages.js';
 
@@ -34,22 +34,12 @@ export function clockTime(at: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
-/** Events that always render as one line; the others (replies, lists, welcome, history) may take several. */
-type OneLine = Extract<ChatEvent, { kind: 'message' | 'private' | 'joined' | 'left' | 'moved' | 'renamed' | 'announce' | 'closing' }>;
+/** Events that always render as one line: everything but the answers to one user (isAnswer). */
+type OneLine = Exclude<ChatEvent, Reply | Refusal | UserList | RoomList | Welcome | History>;
 
 /** True when `event` renders as exactly one line, the same for every receiver of a language. */
 export function isOneLine(event: ChatEvent): event is OneLine {
-  switch (event.kind) {
-    case 'reply':
-    case 'refusal':
-    case 'users':
-    case 'rooms':
-    case 'welcome':
-    case 'history':
-      return false;
-    default:
-      return true;
-  }
+  return !isAnswer(event);
 }
 
 /** Renders events as lines; one instance is shared by every line transport. */

@@ -144,11 +144,10 @@ export type ChatEvent =
   | Closing;
 
 /**
- * True for the events a user receives because of something they sent themselves (a reply, a
- * refusal, their own rename or private message echoed), as opposed to the room's traffic: a
- * transport that bounds what it sends to unproven addresses (UDP) counts the two apart.
+ * True for the answers to one user (a reply, a refusal, a list, the welcome, a replay): events
+ * made for their one receiver, which may render as several lines (the help, a long list).
  */
-export function isReply(event: ChatEvent): boolean {
+export function isAnswer(event: ChatEvent): event is Reply | Refusal | UserList | RoomList | Welcome | History {
   switch (event.kind) {
     case 'reply':
     case 'refusal':
@@ -157,12 +156,19 @@ export function isReply(event: ChatEvent): boolean {
     case 'welcome':
     case 'history':
       return true;
-    case 'private':
-    case 'renamed':
-      return event.echo;
     default:
       return false;
   }
+}
+
+/**
+ * True for the events a user receives because of something they sent themselves (an answer, or
+ * their own rename or private message echoed), as opposed to the room's traffic: a transport
+ * that bounds what it sends to unproven addresses (UDP) counts the two apart.
+ */
+export function isReply(event: ChatEvent): boolean {
+  if (isAnswer(event)) return true;
+  return (event.kind === 'private' || event.kind === 'renamed') && event.echo;
 }
 
 /**
