@@ -10,7 +10,7 @@
 import { LANGS, type MessageKey, text } from '../hub/messages.js';
 
 /** The rendering class of a line. */
-export type LineKind = 'chat' | 'private' | 'notice' | 'error' | 'list' | 'plain';
+export type LineKind = 'chat' | 'private' | 'notice' | 'error' | 'list' | 'past' | 'plain';
 
 /** A classified line: its kind, the catalogue entry it matched, and where the names are. */
 export interface ClassifiedLine {
@@ -34,11 +34,19 @@ const TEMPLATES: ReadonlyArray<readonly [MessageKey, LineKind]> = [
   ['user_left', 'notice'],
   ['user_left_because', 'notice'],
   ['user_renamed', 'notice'],
+  ['user_moved', 'notice'],
+  ['user_arrived', 'notice'],
+  ['user_removed', 'notice'],
+  ['user_removed_because', 'notice'],
+  ['room_entered', 'notice'],
+  ['announcement', 'notice'],
   ['server_closing', 'notice'],
+  // A replayed message (/historial): "[12:03] ana: hola", shown as past.
+  ['history_line', 'past'],
 ];
 
 /** Placeholders that hold one user name, and the one that holds a ", "-separated list. */
-const NAME_PARAMS = new Set(['name', 'old']);
+const NAME_PARAMS = new Set(['name', 'old', 'from', 'by']);
 const LIST_PARAM = 'users';
 const NAME = '[^\\s:,]+';
 
@@ -99,7 +107,9 @@ function listSpans(line: string, start: number, end: number): Array<readonly [nu
   const spans: Array<readonly [number, number]> = [];
   let at = start;
   for (const part of line.slice(start, end).split(', ')) {
-    if (part !== '' && !/^\d+$/.test(part)) spans.push([at, at + part.length]);
+    // "@profe": an operator; the "@" is not part of the name.
+    const mark = part.startsWith('@') ? 1 : 0;
+    if (part.length > mark && !/^\d+$/.test(part)) spans.push([at + mark, at + part.length]);
     at += part.length + 2;
   }
   return spans;

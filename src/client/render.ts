@@ -25,6 +25,7 @@ const KIND_STYLE: Record<LineKind, string> = {
   notice: '33',
   error: '31',
   list: '',
+  past: '2', // dim: a replayed message is not live text
   plain: '',
 };
 

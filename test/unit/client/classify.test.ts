@@ -43,3 +43,17 @@ test('classify - other text is plain', () => {
   assert.equal(classify('  /listar (/list)           muestra quién está conectado').kind, 'plain');
   assert.equal(classify('').kind, 'plain');
 });
+
+test('classify - rooms, history and moderation: a replayed message is past, operators are marked, room notices name users', () => {
+  const past = classify(text('es', 'history_line', { time: '12:03', from: 'ana', text: 'hola' }));
+  assert.equal(past.kind, 'past');
+  assert.equal(past.params['from'], 'ana');
+  assert.deepEqual(names('[12:03] ana: hola'), ['ana']);
+  assert.deepEqual(names('Usuarios: @profe, ana'), ['profe', 'ana']);
+  assert.deepEqual(names(text('es', 'user_moved', { name: 'ana', room: 'juegos' })), ['ana']);
+  assert.deepEqual(names(text('en', 'user_removed_because', { name: 'eve', by: 'profe', because: 'spam' })), ['eve', 'profe']);
+  assert.deepEqual(names(text('es', 'room_entered', { room: 'juegos', users: 'bob, ana' })), ['bob', 'ana']);
+  assert.equal(classify(text('es', 'announcement', { from: 'profe', text: 'hola' })).kind, 'notice');
+  // A user cannot make a chat line pass for a replayed one.
+  assert.equal(classify('mallory: [12:03] ana: hola').kind, 'chat');
+});
