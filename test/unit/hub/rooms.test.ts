@@ -296,3 +296,21 @@ test('room - one event object to every member but the one excepted, in join orde
   assert.equal(peers[2]?.events[0], event);
   assert.deepEqual(peers[1]?.lines, ['ana: hola']);
 });
+
+test('history - a room made again gets back its history from the store; without one it starts empty', async () => {
+  const { MemoryHistoryStore } = await import('../../../src/hub/store/memory-store.js');
+  for (const store of [new MemoryHistoryStore(), undefined]) {
+    const room = fakeRoom({ store });
+    const ana = room.join('ana');
+    room.hub.input(ana, '/sala juegos');
+    room.hub.input(ana, 'antes');
+    room.hub.input(ana, '/sala general'); // juegos closes with its last user
+    assert.equal(room.hub.room('juegos'), undefined);
+    room.hub.input(ana, '/sala Juegos');
+    room.drain();
+    room.hub.input(ana, '/historial');
+    const lines = ana.take();
+    if (store === undefined) assert.deepEqual(lines, [es('history_empty', { room: 'Juegos' })]);
+    else assert.match(lines[1] ?? '', /^\[\d\d:\d\d\] ana: antes$/);
+  }
+});
