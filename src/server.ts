@@ -1,9 +1,10 @@
 import { Hub, type HubOptions, noLog } from './hub/hub.js';
 import type { Lang } from './hub/messages.js';
-import { listenTcp, type TcpOptions, type TcpTransport } from './transport/tcp.js';
-import { listenUdp, type UdpOptions, type UdpTransport } from './transport/udp.js';
+import { type TcpOptions, type TcpTransport, tcpFactory } from './transport/tcp.js';
+import type { Transport, TransportFactory, TransportSetup } from './transport/transport.js';
+import { type UdpOptions, type UdpTransport, udpFactory } from './transport/udp.js';
 import { AddressList } from './util/address-list.js';
-import { type Clock, monotonic } from './util/clock.js';
+import { type Clock, monotonic, nodeTimers, type Timers } from './util/clock.js';
 import { listenError } from './util/errors.js';
 
 /** Everything `charla server` can be told; each component's options are merged over its defaults. */
@@ -31,7 +32,17 @@ export interface ServerOptions {
   hub: Partial<HubOptions>;
   tcpOptions: Partial<TcpOptions>;
   udpOptions: Partial<UdpOptions>;
-  /** Clock for rate limits and the UDP silence sweep (tests can move it by hand). */
+  /**
+   * The clock and timers of every timeout and rate limit, shared by every transport and the hub
+   * (registration, idle, the bare-message pause, pacing and the flood kick, UDP silence, the
+   * wrong-operator-key delay). Undefined: Node's timers, reading `now`. A test hands in a fake
+   * clock (test/helpers/fake-clock.ts) and moves every timeout with it.
+   */
+  timers: Timers | undefined;
+  /**
+   * The time, when `timers` is not given: a test can move it by hand while the timers run in
+   * real time (the UDP sweep then judges silence by it).
+   */
   now: Clock;
 }
 
@@ -49,6 +60,7 @@ export const SERVER_DEFAULTS: ServerOptions = {
   hub: {},
   tcpOptions: {},
   udpOptions: {},
+  timers: undefined,
   now: monotonic,
 };
 
@@ -58,8 +70,14 @@ export const LIMIT_DEFAULTS = { maxUsers: 1000, maxConnectionsPerAddress: 16 } a
 /** A running chat server: one hub, its transports, and a graceful `close`. */
 export interface ChatServer {
   readonly hub: Hub;
+  /** Every transport running, in the order they started. */
+  readonly transports: readonly Transport[];
+  /** The TCP (or TLS) transport, when it runs. */
   readonly tcp: TcpTransport | undefined;
+  /** The UDP transport, when it runs. */
   readonly udp: UdpTransport | undefined;
+  /** The clock and timers the server runs on (`ServerOptions.timers`, or Node's). */
+  readonly timers: Timers;
   /**
    * Graceful shutdown: stop accepting, tell every user, flush what was accepted, close every
    * socket (destroying those that do not finish within `graceMs`).
@@ -67,9 +85,30 @@ export interface ChatServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/** One transport a server may run: what it is, whether it is on, its port, and how to start it. */
+interface TransportPlan {
+  readonly factory: Pick<TransportFactory<unknown>, 'kind' | 'label' | 'portFlag'>;
+  readonly enabled: boolean;
+  readonly port: number;
+  listen(hub: Hub, setup: TransportSetup): Promise<Transport>;
+}
+
+function plan<O>(factory: TransportFactory<O>, enabled: boolean, port: number, options: Partial<O>): TransportPlan {
+  return { factory, enabled, port, listen: (hub, setup) => factory.listen(hub, setup, options) };
+}
+
+/**
+ * The transports `opts` asks for, in the order they start. A new transport is one line here
+ * (with its ServerOptions fields); startServer and close need nothing else.
+ */
+function transportPlans(opts: ServerOptions): TransportPlan[] {
+  return [plan(tcpFactory, opts.tcp, opts.tcpPort, opts.tcpOptions), plan(udpFactory, opts.udp, opts.udpPort, opts.udpOptions)];
+}
+
 /** Starts a server. Rejects with a CharlaError when a port is taken or the host is not ours. */
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<ChatServer> {
   const opts: ServerOptions = { ...SERVER_DEFAULTS, ...options };
+  const timers = opts.timers ?? nodeTimers(opts.now);
   const allow = new AddressList(opts.allow, { loopback: opts.exemptLoopback });
   const benchLifts = opts.bench ? { maxUsers: 0, maxConnectionsPerAddress: 0 } : {};
   const hub = new Hub({
@@ -77,41 +116,49 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     log: opts.log,
     ...LIMIT_DEFAULTS,
     isExemptAddress: (address) => allow.has(address),
+    now: timers.now,
+    schedule: (ms, fn) => void timers.set(ms, call, fn).unref(),
     ...opts.hub,
     ...benchLifts,
   });
-  const rate = opts.bench ? { rateLimit: undefined } : {};
-  let tcp: TcpTransport | undefined;
-  let udp: UdpTransport | undefined;
+  const transports: Transport[] = [];
   try {
-    if (opts.tcp) {
-      tcp = await listenTcp(hub, { host: opts.host, port: opts.tcpPort, now: opts.now, ...opts.tcpOptions, ...rate }).catch((err: unknown) => {
-        throw listenError(err, 'TCP', opts.host, opts.tcpPort, '--tcp-port');
+    for (const planned of transportPlans(opts)) {
+      if (!planned.enabled) continue;
+      const { factory, port } = planned;
+      const setup: TransportSetup = { host: opts.host, port, timers, bench: opts.bench, trustLoopback: opts.exemptLoopback };
+      const transport = await planned.listen(hub, setup).catch((err: unknown) => {
+        throw listenError(err, factory.label, opts.host, port, factory.portFlag);
       });
-    }
-    if (opts.udp) {
-      udp = await listenUdp(hub, { host: opts.host, port: opts.udpPort, now: opts.now, trustLoopback: opts.exemptLoopback, ...opts.udpOptions, ...rate }).catch((err: unknown) => {
-        throw listenError(err, 'UDP', opts.host, opts.udpPort, '--udp-port');
-      });
+      transports.push(transport);
     }
   } catch (err) {
-    await tcp?.stopAccepting();
+    await Promise.all(transports.flatMap((t) => [t.stopAccepting(), t.close(0)]));
     throw err;
   }
   let closing: Promise<void> | undefined;
   return {
     hub,
-    tcp,
-    udp,
+    transports,
+    tcp: transports.find((t): t is TcpTransport => t.kind === tcpFactory.kind),
+    udp: transports.find((t): t is UdpTransport => t.kind === udpFactory.kind),
+    timers,
     close(graceMs = 2000) {
       closing ??= (async () => {
-        const stopped = tcp?.stopAccepting();
+        // Stop accepting first (a TCP listener's promise resolves only once its users are gone,
+        // so it is awaited with the rest), then the shutdown notice, then the goodbyes.
+        const stopped = transports.map((t) => t.stopAccepting());
         hub.shutdown();
-        await Promise.all([stopped, tcp?.drain(graceMs), udp?.close()]);
+        await Promise.all([...stopped, ...transports.map((t) => t.close(graceMs))]);
         // Every message accepted is in the room's log: let the history store write the last of it.
         await hub.options.store?.close();
       })();
       return closing;
     },
   };
+}
+
+/** Runs a thunk (the timer callback of the hub's scheduled work). */
+function call(fn: () => void): void {
+  fn();
 }

@@ -4,6 +4,7 @@ import type { Hub } from '../hub/hub.js';
 import { TokenBucket } from '../hub/rate-limit.js';
 import { looksLikeHttp } from '../protocol/http-sniff.js';
 import type { DecodeEvent } from '../protocol/line-decoder.js';
+import type { Timer } from '../util/clock.js';
 import { StreamPeer } from './stream-peer.js';
 import type { TcpOptions } from './tcp.js';
 
@@ -16,8 +17,9 @@ import type { TcpOptions } from './tcp.js';
  * TCP window holds whatever else it sends.
  *
  * One object per connection and no closures: the socket's listeners and the timers' callbacks
- * are module functions that find the connection on the socket (as `ws` does), which keeps an
- * idle user's footprint small when there are thousands of them.
+ * are module functions that find the connection on the socket (as `ws` does) or are handed it
+ * as their argument, which keeps an idle user's footprint small when there are thousands of
+ * them. Every timer is set on `opts.timers`, the server's shared clock, so tests move them all.
  */
 export class StreamConnection {
   readonly hub: Hub;
@@ -27,10 +29,10 @@ export class StreamConnection {
   readonly bucket: TokenBucket | undefined;
   /** 'unknown' until the client shows whether it ends messages with LF ('lines') or not ('bare'). */
   mode: 'unknown' | 'lines' | 'bare';
-  bareTimer: NodeJS.Timeout | undefined;
-  registrationTimer: NodeJS.Timeout | undefined;
-  idleTimer: NodeJS.Timeout | undefined;
-  paceTimer: NodeJS.Timeout | undefined;
+  bareTimer: Timer | undefined;
+  registrationTimer: Timer | undefined;
+  idleTimer: Timer | undefined;
+  paceTimer: Timer | undefined;
   /** Lines decoded but held back by the rate limit (reading is paused meanwhile). */
   backlog: string[] | undefined;
   /** What `backlog` holds, counted as `maxPacedBytes` counts it. */
@@ -52,7 +54,7 @@ export class StreamConnection {
     this.opts = opts;
     this.peers = peers;
     this.peer = new StreamPeer(socket, kind, opts.maxQueuedBytes, opts.maxLineBytes, hub.options.lang);
-    this.bucket = opts.rateLimit === undefined ? undefined : new TokenBucket(opts.rateLimit.ratePerSec, opts.rateLimit.burst, opts.now);
+    this.bucket = opts.rateLimit === undefined ? undefined : new TokenBucket(opts.rateLimit.ratePerSec, opts.rateLimit.burst, opts.timers.now);
     this.mode = opts.bareIdleMs > 0 ? 'unknown' : 'lines';
   }
 
@@ -67,8 +69,9 @@ export class StreamConnection {
     this.peers.add(this.peer);
     if (this.hub.logging) this.hub.options.log(this.hub.t('log_connected', { peer: this.peer.id }));
     if (!this.hub.connect(this.peer)) return;
-    if (this.opts.registrationTimeoutMs > 0) this.registrationTimer = setTimeout(onRegistrationTimeout, this.opts.registrationTimeoutMs, this);
-    if (this.opts.idleTimeoutMs > 0) this.idleTimer = setTimeout(onIdleTimeout, this.opts.idleTimeoutMs, this);
+    const { timers, registrationTimeoutMs, idleTimeoutMs } = this.opts;
+    if (registrationTimeoutMs > 0) this.registrationTimer = timers.set(registrationTimeoutMs, onRegistrationTimeout, this);
+    if (idleTimeoutMs > 0) this.idleTimer = timers.set(idleTimeoutMs, onIdleTimeout, this);
   }
 
   /** A bug while serving this peer costs this peer its connection, never the process. */
@@ -85,7 +88,7 @@ export class StreamConnection {
     }
     if (this.mode === 'unknown' && chunk.includes(0x0a)) {
       this.mode = 'lines';
-      clearTimeout(this.bareTimer); // a name sent in pieces is still a line client's name
+      this.opts.timers.clear(this.bareTimer); // a name sent in pieces is still a line client's name
     }
     if (this.bucket === undefined) this.take(this.peer.decoder.push(chunk)); // no rate limit: nothing is held back
     else this.feed(chunk);
@@ -107,16 +110,18 @@ export class StreamConnection {
   /** A client that sends bare messages (no LF) has its bytes so far taken after a pause. */
   armBareTimer(): void {
     if (this.mode !== 'lines' && this.peer.decoder.pendingBytes > 0) {
-      clearTimeout(this.bareTimer);
-      this.bareTimer = setTimeout(onBareTimer, this.opts.bareIdleMs, this);
+      const { timers } = this.opts;
+      timers.clear(this.bareTimer);
+      this.bareTimer = timers.set(this.opts.bareIdleMs, onBareTimer, this);
     }
   }
 
   onClose(): void {
-    clearTimeout(this.bareTimer);
-    clearTimeout(this.registrationTimer);
-    clearTimeout(this.idleTimer);
-    clearTimeout(this.paceTimer);
+    const { timers } = this.opts;
+    timers.clear(this.bareTimer);
+    timers.clear(this.registrationTimer);
+    timers.clear(this.idleTimer);
+    timers.clear(this.paceTimer);
     this.backlog = undefined;
     this.rest = undefined;
     this.peers.delete(this.peer);
@@ -187,7 +192,7 @@ export class StreamConnection {
     }
     hub.input(peer, text);
     if (this.registrationTimer !== undefined && hub.session(peer)?.name !== undefined) {
-      clearTimeout(this.registrationTimer);
+      this.opts.timers.clear(this.registrationTimer);
       this.registrationTimer = undefined;
     }
   }
@@ -228,7 +233,7 @@ export class StreamConnection {
       if (decodedRest) this.armBareTimer();
       return;
     }
-    const now = opts.now();
+    const now = opts.timers.now();
     if (this.throttledSince === 0) {
       this.throttledSince = now;
       peer.socket.pause();
@@ -243,7 +248,7 @@ export class StreamConnection {
     }
     const untilToken = bucket?.msUntilToken() ?? 1;
     const untilKick = this.throttledSince + opts.floodKickMs - now + 1;
-    this.paceTimer = setTimeout(onPaceTimer, Math.max(1, Math.min(untilToken, untilKick)), this);
+    this.paceTimer = opts.timers.set(Math.max(1, Math.min(untilToken, untilKick)), onPaceTimer, this);
   }
 }
 

@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import type { Hub } from '../hub/hub.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from '../hub/rate-limit.js';
-import { type Clock, monotonic } from '../util/clock.js';
+import { realTimers, type Timers } from '../util/clock.js';
 import { closed } from '../util/closed.js';
 import { StreamConnection } from './stream-connection.js';
 import { formatHostPort, normalizeAddress, type StreamPeer } from './stream-peer.js';
+import type { Transport, TransportFactory, TransportStats } from './transport.js';
 
 /** Limits and timings of the TCP transport. */
 export interface TcpOptions {
@@ -46,8 +47,11 @@ export interface TcpOptions {
   maxPacedBytes: number;
   /** TLS certificate and key (PEM); when set, the port speaks TLS. */
   tls: { cert: string | Buffer; key: string | Buffer } | undefined;
-  /** The clock of the rate limiter. */
-  now: Clock;
+  /**
+   * The clock and timers of the registration and idle timeouts, the bare-message pause, the rate
+   * limiter's pacing and the flood kick (the server's, shared with its other transports).
+   */
+  timers: Timers;
   /** Called with the error when something unexpected happens with one peer (the peer is closed). */
   onPeerError: (peer: StreamPeer, error: unknown) => void;
   /** Called with accept() errors (EMFILE: out of file descriptors); the server keeps going. */
@@ -67,23 +71,39 @@ export const TCP_DEFAULTS: TcpOptions = {
   floodKickMs: 20_000,
   maxPacedBytes: 8 * 1024,
   tls: undefined,
-  now: monotonic,
+  timers: realTimers,
   onPeerError: () => {},
   onAcceptError: () => {},
 };
 
+/** What the TCP transport counts. */
+export interface TcpStats extends TransportStats {
+  /** TLS sockets still in their handshake (not peers yet); 0 without TLS. */
+  handshakes: number;
+}
+
 /** A listening TCP (or TLS) transport. */
-export interface TcpTransport {
+export interface TcpTransport extends Transport {
+  readonly kind: 'tcp';
   readonly server: net.Server;
-  readonly address: AddressInfo;
   readonly secure: boolean;
   /** Live peers (named or not). */
   readonly peers: ReadonlySet<StreamPeer>;
-  /** Stops accepting; existing connections are the hub's to close. */
+  readonly stats: TcpStats;
+  /** Stops accepting; existing connections are the hub's to close. Resolves once they have all closed. */
   stopAccepting(): Promise<void>;
   /** Resolves when every connection has closed, or destroys the rest after `graceMs`. */
-  drain(graceMs: number): Promise<void>;
+  close(graceMs: number): Promise<void>;
 }
+
+/** How a server starts its TCP port (`--tcp-port`). */
+export const tcpFactory: TransportFactory<TcpOptions> = {
+  kind: 'tcp',
+  label: 'TCP',
+  portFlag: '--tcp-port',
+  listen: (hub, setup, options) =>
+    listenTcp(hub, { host: setup.host, port: setup.port, timers: setup.timers, ...options, ...(setup.bench ? { rateLimit: undefined } : {}) }),
+};
 
 /** Starts the TCP transport for `hub` and resolves once it is listening. */
 export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Promise<TcpTransport> {
@@ -116,12 +136,16 @@ export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Pr
   server.on('error', (err) => opts.onAcceptError(err));
   const address = server.address() as AddressInfo;
   return {
+    kind: 'tcp',
     server,
     address,
     secure: opts.tls !== undefined,
     peers,
+    get stats(): TcpStats {
+      return { peers: peers.size, handshakes: handshakes.sockets.size };
+    },
     stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    async drain(graceMs) {
+    async close(graceMs) {
       // Users close once their goodbye is flushed; the rest (a TLS handshake in progress, a
       // client that never reads) are destroyed when the grace period ends.
       const sockets = [...handshakes.sockets.keys(), ...[...peers].map((p) => p.socket)];

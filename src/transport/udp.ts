@@ -11,9 +11,10 @@ import { DEFAULT_RATE_LIMIT, type RateLimit, TokenBucket } from '../hub/rate-lim
 import { AddressTokens, parseTokenLine, TOKEN_PREFIX } from '../protocol/address-token.js';
 import { splitDatagram, UDP_MAX_DATAGRAM_BYTES } from '../protocol/datagram.js';
 import { sanitize } from '../protocol/sanitize.js';
-import { type Clock, monotonic } from '../util/clock.js';
+import { realTimers, type Timer, type Timers } from '../util/clock.js';
 import { forbiddenSource, isLoopback, LocalAddresses } from '../util/source-address.js';
 import { formatHostPort, normalizeAddress } from './stream-peer.js';
+import type { Transport, TransportFactory, TransportStats } from './transport.js';
 
 /** Limits and timings of the UDP transport. */
 export interface UdpOptions {
@@ -29,7 +30,10 @@ export interface UdpOptions {
   silenceMs: number;
   /** An address that gave the password but no valid name yet is forgotten after this long. */
   registrationTimeoutMs: number;
-  /** How often silent users are looked for. */
+  /**
+   * How often silent users (and unnamed registrations) are looked for: one periodic sweep on
+   * `timers` for the whole transport, not a timer per source (see `sweep`).
+   */
   sweepIntervalMs: number;
   /** Messages per source; over it the excess is dropped (UDP has no backpressure). */
   rateLimit: RateLimit | undefined;
@@ -57,7 +61,8 @@ export interface UdpOptions {
   echoQuarantineMs: number;
   /** Send failures and the anti-amplification notes go here (once per peer). */
   logError: ((line: string) => void) | undefined;
-  now: Clock;
+  /** The clock of the rate limits and silence, and the timer of the sweep (the server's, shared). */
+  timers: Timers;
 }
 
 export const UDP_DEFAULTS: UdpOptions = {
@@ -75,7 +80,7 @@ export const UDP_DEFAULTS: UdpOptions = {
   unvalidatedRoomBytes: { ratePerSec: 4096, burst: 16_384 },
   echoQuarantineMs: 10 * 60_000,
   logError: undefined,
-  now: monotonic,
+  timers: realTimers,
 };
 
 /**
@@ -217,7 +222,10 @@ export function isEcho(text: string, sent: readonly (string | undefined)[] | und
 }
 
 /** What the UDP transport counts, for tests and the README's figures. */
-export interface UdpStats {
+export interface UdpStats extends TransportStats, UdpCounters {}
+
+/** The UDP transport's own counters (over its life). */
+export interface UdpCounters {
   /** Reply and room bytes withheld from unvalidated addresses. */
   withheldBytes: number;
   /** Datagrams dropped unanswered for their source (own address, port 0, broadcast, an echo). */
@@ -227,23 +235,46 @@ export interface UdpStats {
 }
 
 /** A bound UDP transport. */
-export interface UdpTransport {
+export interface UdpTransport extends Transport {
+  readonly kind: 'udp';
   readonly socket: dgram.Socket;
-  readonly address: AddressInfo;
   readonly peers: ReadonlyMap<string, UdpPeer>;
   readonly stats: Readonly<UdpStats>;
   /** Removes users silent for longer than `silenceMs` as of `nowMs` (called by a timer). */
   sweep(nowMs: number): void;
-  close(): Promise<void>;
+  /**
+   * A datagram socket has nothing to accept: this stops the sweep, and the hub, told to shut
+   * down next, turns away any new source. Resolves at once.
+   */
+  stopAccepting(): Promise<void>;
+  /** Lets queued goodbyes leave, then closes the socket (`graceMs` is not needed: nothing waits for an ack). */
+  close(graceMs?: number): Promise<void>;
 }
+
+/** How a server starts its UDP port (`--udp-port`). */
+export const udpFactory: TransportFactory<UdpOptions> = {
+  kind: 'udp',
+  label: 'UDP',
+  portFlag: '--udp-port',
+  listen: (hub, setup, options) =>
+    listenUdp(hub, {
+      host: setup.host,
+      port: setup.port,
+      timers: setup.timers,
+      trustLoopback: setup.trustLoopback,
+      ...options,
+      ...(setup.bench ? { rateLimit: undefined } : {}),
+    }),
+};
 
 /** Most remote IPs (or sources) remembered by the stranger tables before they start afresh. */
 const STRANGER_TABLE_MAX = 4096;
 
 class UdpTransportImpl implements UdpTransport {
+  readonly kind = 'udp' as const;
   readonly socket: dgram.Socket;
   readonly peers = new Map<string, UdpPeer>();
-  readonly stats: UdpStats = { withheldBytes: 0, refusedSources: 0, validations: 0 };
+  readonly #counters: UdpCounters = { withheldBytes: 0, refusedSources: 0, validations: 0 };
   readonly #hub: Hub;
   readonly #opts: UdpOptions;
   readonly #logError: (line: string) => void;
@@ -258,7 +289,7 @@ class UdpTransportImpl implements UdpTransport {
   readonly #quarantine = new Map<string, number>();
   #ownPort = 0;
   #strangerFailureLoggedAt = -Infinity;
-  #timer: NodeJS.Timeout | undefined;
+  #sweepTimer: Timer | undefined;
   #lastLine = '';
   #lastData = Buffer.alloc(0);
 
@@ -267,11 +298,15 @@ class UdpTransportImpl implements UdpTransport {
     this.socket = socket;
     this.#opts = opts;
     this.#logError = opts.logError ?? ((line) => hub.options.log(line));
-    this.#strangerBucket = new TokenBucket(opts.strangerRepliesPerSec, opts.strangerRepliesPerSec, opts.now);
+    this.#strangerBucket = new TokenBucket(opts.strangerRepliesPerSec, opts.strangerRepliesPerSec, opts.timers.now);
   }
 
   get address(): AddressInfo {
     return this.socket.address();
+  }
+
+  get stats(): UdpStats {
+    return { peers: this.peers.size, ...this.#counters };
   }
 
   start(): void {
@@ -287,12 +322,17 @@ class UdpTransportImpl implements UdpTransport {
     });
     // Errors of an unconnected socket are reported per send (see sendFailed), never here.
     this.socket.on('error', () => {});
-    this.#timer = setInterval(() => this.sweep(this.#opts.now()), this.#opts.sweepIntervalMs);
-    this.#timer.unref();
+    this.#sweepTimer = this.#opts.timers.set(this.#opts.sweepIntervalMs, onSweepTimer, this).unref();
+  }
+
+  /** The sweep's timer: the next sweep is due an interval from now, then this one runs. */
+  onSweepTimer(): void {
+    this.#sweepTimer?.refresh();
+    this.sweep(this.#opts.timers.now());
   }
 
   #onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    const now = this.#opts.now();
+    const now = this.#opts.timers.now();
     const key = formatHostPort(rinfo.address, rinfo.port);
     let peer = this.peers.get(key);
     if (peer === undefined && this.#refusedSource(rinfo, key, now)) return;
@@ -320,7 +360,7 @@ class UdpTransportImpl implements UdpTransport {
         validated = true;
         if (peer !== undefined && !peer.validated) {
           peer.validate();
-          this.stats.validations++;
+          this.#counters.validations++;
         }
       }
     }
@@ -361,7 +401,7 @@ class UdpTransportImpl implements UdpTransport {
       (rinfo.port === this.#ownPort && this.#local.isOwn(address, now)) ||
       this.#local.isSubnetBroadcast(address, now) ||
       this.#quarantined(key, now);
-    if (refused) this.stats.refusedSources++;
+    if (refused) this.#counters.refusedSources++;
     return refused;
   }
 
@@ -376,7 +416,7 @@ class UdpTransportImpl implements UdpTransport {
   #quarantineSource(key: string, id: string, now: number): void {
     if (this.#quarantine.size >= STRANGER_TABLE_MAX) this.#quarantine.clear();
     this.#quarantine.set(key, now + this.#opts.echoQuarantineMs);
-    this.stats.refusedSources++;
+    this.#counters.refusedSources++;
     this.#logError(this.#hub.t('log_udp_echo', { peer: id, minutes: Math.round(this.#opts.echoQuarantineMs / 60_000) }));
   }
 
@@ -412,13 +452,13 @@ class UdpTransportImpl implements UdpTransport {
     }
     const rate = this.#opts.rateLimit;
     const trusted = validated || this.#trusted(rinfo.address);
-    const bucket = rate && new TokenBucket(rate.ratePerSec, rate.burst, this.#opts.now);
+    const bucket = rate && new TokenBucket(rate.ratePerSec, rate.burst, this.#opts.timers.now);
     const peer = new UdpPeer(this, rinfo.address, rinfo.port, now, bucket, trusted, this.#opts.maxLineBytes, hub.options.lang);
-    if (validated) this.stats.validations++;
+    if (validated) this.#counters.validations++;
     if (!trusted) {
       peer.bytesIn = bytes;
       const room = this.#opts.unvalidatedRoomBytes;
-      peer.roomBudget = new TokenBucket(room.ratePerSec, room.burst, this.#opts.now);
+      peer.roomBudget = new TokenBucket(room.ratePerSec, room.burst, this.#opts.timers.now);
     }
     this.peers.set(peer.key, peer);
     if (hub.logging) hub.options.log(hub.t('log_connected', { peer: peer.id }));
@@ -446,7 +486,7 @@ class UdpTransportImpl implements UdpTransport {
     let data = Buffer.from(line, 'utf8');
     let sent = line;
     if (!this.#trusted(rinfo.address) && data.length > AMPLIFICATION_FACTOR * bytes) {
-      this.stats.withheldBytes += data.length;
+      this.#counters.withheldBytes += data.length;
       if (short === undefined) return;
       sent = this.#hub.t(short);
       data = Buffer.from(sent, 'utf8');
@@ -457,7 +497,7 @@ class UdpTransportImpl implements UdpTransport {
     if (bucket === undefined) {
       if (this.#strangerReplies.size >= STRANGER_TABLE_MAX) this.#strangerReplies.clear();
       const { ratePerSec, burst } = this.#opts.strangerReplyLimit;
-      bucket = new TokenBucket(ratePerSec, burst, this.#opts.now);
+      bucket = new TokenBucket(ratePerSec, burst, this.#opts.timers.now);
       this.#strangerReplies.set(ip, bucket);
     }
     if (!bucket.take() || !this.#strangerBucket.take()) return;
@@ -499,7 +539,7 @@ class UdpTransportImpl implements UdpTransport {
       return true;
     }
     peer.withheld += bytes;
-    this.stats.withheldBytes += bytes;
+    this.#counters.withheldBytes += bytes;
     if (!peer.withheldLogged) {
       peer.withheldLogged = true;
       if (this.#hub.logging) this.#hub.options.log(this.#hub.t('log_udp_withheld', { peer: peer.id }));
@@ -517,7 +557,7 @@ class UdpTransportImpl implements UdpTransport {
   }
 
   #strangerSendFailed(key: string, err: Error & { code?: string }): void {
-    const now = this.#opts.now();
+    const now = this.#opts.timers.now();
     if (now - this.#strangerFailureLoggedAt < 10_000) return;
     this.#strangerFailureLoggedAt = now;
     this.#logError(this.#hub.t('log_udp_send_failed', { peer: `udp ${key}`, error: err.code ?? err.message }));
@@ -529,6 +569,12 @@ class UdpTransportImpl implements UdpTransport {
     queueMicrotask(() => this.#hub.leave(peer, reason));
   }
 
+  /**
+   * One pass over every source, every `sweepIntervalMs`: a user's last datagram is only noted
+   * (`lastHeardMs`), so receiving costs nothing more, and thousands of users cost one timer, where
+   * a timer per source would cost each one a Timeout object and a refresh on every datagram. A
+   * timeout is late by up to one interval (a second in 30 minutes, by default).
+   */
   sweep(nowMs: number): void {
     for (const peer of this.peers.values()) {
       const named = this.#hub.session(peer)?.name !== undefined;
@@ -541,12 +587,21 @@ class UdpTransportImpl implements UdpTransport {
     }
   }
 
-  async close(): Promise<void> {
-    clearInterval(this.#timer);
+  stopAccepting(): Promise<void> {
+    this.#opts.timers.clear(this.#sweepTimer);
+    return Promise.resolve();
+  }
+
+  async close(_graceMs?: number): Promise<void> {
+    this.#opts.timers.clear(this.#sweepTimer);
     // Let queued goodbyes leave before the socket closes.
     await new Promise<void>((resolve) => setImmediate(resolve));
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
+}
+
+function onSweepTimer(transport: UdpTransportImpl): void {
+  transport.onSweepTimer();
 }
 
 /** Binds the UDP transport for `hub`. */

@@ -77,7 +77,7 @@ export async function warmUp(transport: Partial<TcpOptions> = {}, options: Parti
     }
   } finally {
     hub.shutdown();
-    await upTo(Promise.all([listening.stopAccepting(), listening.drain(500)]), 1000);
+    await upTo(Promise.all([listening.stopAccepting(), listening.close(500)]), 1000);
     // libuv releases the closed listener in the close phase, which follows this turn's
     // setImmediate callbacks: two of them let it go before we return.
     for (let i = 0; i < 2; i++) await new Promise(setImmediate);

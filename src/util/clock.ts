@@ -3,3 +3,52 @@ export type Clock = () => number;
 
 /** The real monotonic clock (immune to wall-clock jumps). */
 export const monotonic: Clock = () => performance.now();
+
+/**
+ * One timer set with `Timers.set`. Node's own `Timeout` is one, so the real timers cost nothing
+ * over calling `setTimeout` directly.
+ */
+export interface Timer {
+  /**
+   * Starts the timer's delay again from now, with the same delay and callback; re-arms it if it
+   * has already fired; does nothing once it is cleared. Cheap (Node moves the timer to the end of
+   * its list): the idle timeout calls it on every chunk a connection reads.
+   */
+  refresh(): Timer;
+  /** The timer alone does not keep the process alive (the fake clock ignores it). */
+  unref(): Timer;
+}
+
+/**
+ * The time, and timers on it: every timeout and rate limit of a server (registration, idle,
+ * bare-message pause, rate pacing and the flood kick on TCP; silence and unnamed registrations
+ * on UDP; the hub's wrong-operator-key delay). One instance is shared by every transport of a
+ * server, so a test moves all of them at once with a fake clock (test/helpers/fake-clock.ts).
+ *
+ * Callbacks take one argument instead of being closures, so a connection's timers cost no
+ * function object each (see StreamConnection).
+ */
+export interface Timers {
+  /** The time now, in monotonic ms. A plain function: it can be handed on as a `Clock`. */
+  readonly now: Clock;
+  /** Calls `callback(arg)` once, `ms` from now (as `setTimeout`: under 1 ms counts as 1 ms). */
+  set<A>(ms: number, callback: (arg: A) => void, arg: A): Timer;
+  /** Cancels `timer` (nothing if it has fired, is cleared already or is undefined). */
+  clear(timer: Timer | undefined): void;
+}
+
+/**
+ * Node's timers, reporting the time from `now`. With a `now` other than the real clock the
+ * timers still run in real time: what a test that only moves the time (the UDP sweep every few
+ * real ms, judging silence by the moved clock) relies on.
+ */
+export function nodeTimers(now: Clock = monotonic): Timers {
+  return {
+    now,
+    set: (ms, callback, arg) => setTimeout(callback, ms, arg),
+    clear: (timer) => clearTimeout(timer as NodeJS.Timeout | undefined),
+  };
+}
+
+/** The real time and Node's timers: what a server runs on unless told otherwise. */
+export const realTimers: Timers = nodeTimers();
