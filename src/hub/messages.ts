@@ -539,6 +539,8 @@ const CATALOGUE = {
   check_col_result: { es: 'resultado', en: 'result' },
   check_col_what: { es: 'qué se comprueba', en: 'what is checked' },
   check_col_file: { es: 'fichero', en: 'file' },
+  check_col_grade: { es: 'nota', en: 'grade' },
+  check_progress: { es: 'charla check: [{n}/{total}] {file}', en: 'charla check: [{n}/{total}] {file}' },
   check_col_state: { es: 'estado', en: 'state' },
   check_evidence: { es: 'Evidencia', en: 'Evidence' },
   check_explanation: { es: 'Explicación', en: 'Explanation' },
