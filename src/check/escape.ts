@@ -81,7 +81,7 @@ export function showBytes(bytes: Uint8Array, max = EVIDENCE_CHARS): string {
 
 /** Removes ANSI/VT escape sequences (colours, cursor moves, titles). Complete ones only. */
 // eslint-disable-next-line no-control-regex
-const ANSI = /\u001b(?:\[[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[PX^_][^\u001b]*\u001b\\|[\u0020-\u002f]*[\u0030-\u007e])|\u009b[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]/g;
+const ANSI = /\u001b(?:\[[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[PX^_][^\u001b]*\u001b\\|[\u0020-\u002f]*[\u0030-\u004f\u0051-\u0057\u0059\u005a\u005c\u0060-\u007e])|\u009b[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]/g;
 /** An escape sequence that may still be going on at the end of a chunk. */
 // eslint-disable-next-line no-control-regex
 const OPEN_ESCAPE = /(?:\u001b(?:\[[\u0030-\u003f]*[\u0020-\u002f]*|\][^\u0007\u001b]*|[PX^_][^\u001b]*|[\u0020-\u002f]*)|\u009b[\u0030-\u003f]*[\u0020-\u002f]*)$/;
@@ -96,13 +96,12 @@ export class AnsiStripper {
   push(chunk: string): string {
     let text = this.#held + chunk;
     this.#held = '';
-    text = text.replace(ANSI, '');
     const open = OPEN_ESCAPE.exec(text);
     if (open !== null && open[0].length > 0 && open[0].length <= 256) {
       this.#held = open[0];
       text = text.slice(0, open.index);
     }
-    return text;
+    return text.replace(ANSI, '');
   }
 
   /** What is held back, at the end of the stream. */
