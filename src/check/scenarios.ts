@@ -386,7 +386,7 @@ const listarAfterLeave: Scenario = {
     await ctx.sendBare(a, '/listar');
     const listed = await a.waitFor(aName, ml, ctx.timing.waitMs);
     await a.quiet(150, 1000);
-    const shown = ctx.saw(a, ml);
+    ctx.saw(a, ml);
     if (!listed) return find('check_found_no_list', { who: a.label, command: '/listar', names: aName, seconds: ctx.seconds });
     return countWord(a.since(ml), bName) > 0 ? find('check_found_ghost', { name: bName, got: around(a.since(ml), bName) }) : undefined;
   },
@@ -411,7 +411,7 @@ const duplicateName: Scenario = {
     await ctx.sendBare(a, '/listar');
     const listed = await a.waitFor(aName, ml, ctx.timing.waitMs);
     await a.quiet(150, 1000);
-    const shown = ctx.saw(a, ml);
+    ctx.saw(a, ml);
     if (!listed) return find('check_found_no_list', { who: a.label, command: '/listar', names: aName, seconds: ctx.seconds });
     return countWord(a.since(ml), dup) > 1 ? find('check_found_duplicate', { name: dup, got: around(a.since(ml), dup) }) : undefined;
   },

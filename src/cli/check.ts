@@ -7,7 +7,7 @@ import { gradeFolder, usesPlaceholder } from '../check/folder.js';
 import { splitCommand } from '../check/launch.js';
 import type { Endpoint } from '../check/probe.js';
 import { formatSummary, formatTable, type Graded, toHtml, toJson, toJunit } from '../check/report.js';
-import { grade, parseRubric, type Rubric } from '../check/rubric.js';
+import { grade, parseRubric } from '../check/rubric.js';
 import { CHECK_DEFAULTS, type CheckOptions, runCheck, trafficBound } from '../check/run.js';
 import { TIMING_DEFAULTS } from '../check/scenario.js';
 import { SCENARIO_IDS } from '../check/scenarios.js';
@@ -205,4 +205,3 @@ async function readText(path: string, flag: string): Promise<string> {
   }
 }
 
-export type { Rubric };
