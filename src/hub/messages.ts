@@ -355,6 +355,206 @@ const CATALOGUE = {
     es: 'No se pudo establecer TLS con {target}: ese puerto no habla TLS. Si el servidor no usa --tls-cert, conéctate sin --tls.',
     en: 'Could not set up TLS with {target}: that port does not speak TLS. If the server has no --tls-cert, connect without --tls.',
   },
+
+  // --- charla check ---
+  // The grader's words (src/check/): each scenario's title and explanation (the networking
+  // concept and the fix), what it found, and the report's labels. {got}/{text} are escaped.
+  check_title_join_notice: { es: 'aviso de entrada', en: 'join notice' },
+  check_title_broadcast: { es: 'difusión a todos', en: 'broadcast to everyone' },
+  check_title_no_echo: { es: 'sin eco al remitente', en: 'no echo to the sender' },
+  check_title_listar: { es: '/listar', en: '/listar' },
+  check_title_quitar: { es: '/quitar', en: '/quitar' },
+  check_title_close_announced: { es: 'salida con FIN anunciada', en: 'leaving with a FIN announced' },
+  check_title_reset_announced: { es: 'salida con RST anunciada', en: 'leaving with a RST announced' },
+  check_title_utf8: { es: 'acentos y emoji', en: 'accents and emoji' },
+  check_title_udp_broadcast: { es: 'UDP: difusión', en: 'UDP: broadcast' },
+  check_title_udp_quitar: { es: 'UDP: /quitar', en: 'UDP: /quitar' },
+  check_title_lf_lines: { es: 'líneas con \\n (netcat)', en: 'lines ending in \\n (netcat)' },
+  check_title_crlf_lines: { es: 'líneas con \\r\\n (telnet)', en: 'lines ending in \\r\\n (telnet)' },
+  check_title_batched_lines: { es: 'dos líneas en un segmento', en: 'two lines in one segment' },
+  check_title_split_line: { es: 'una línea en dos segmentos', en: 'one line in two segments' },
+  check_title_split_utf8: { es: 'carácter UTF-8 partido', en: 'UTF-8 character split' },
+  check_title_listar_after_leave: { es: '/listar tras una salida', en: '/listar after a departure' },
+  check_title_duplicate_name: { es: 'nombre repetido', en: 'duplicate name' },
+  check_title_empty_name: { es: 'nombre vacío', en: 'empty name' },
+  check_title_concurrent_order: { es: '20 clientes a la vez', en: '20 clients at once' },
+  check_title_slow_reader: { es: 'un cliente que no lee', en: 'a client that stops reading' },
+  check_title_huge_line: { es: 'línea de 1 MiB', en: '1 MiB line' },
+  check_title_udp_listar: { es: 'UDP: /listar', en: 'UDP: /listar' },
+
+  check_explain_join_notice: {
+    es: 'Cuando alguien entra, los que ya están deben enterarse: en cuanto recibas el nombre (el primer mensaje del cliente), envía "*** nombre se ha unido al chat ***" a todos los demás.',
+    en: 'When someone joins, those already there must hear of it: as soon as you receive the name (the client\'s first message), send "*** name has joined the chat ***" to everyone else.',
+  },
+  check_explain_broadcast: {
+    es: 'Un chat es difusión: cada mensaje recibido se reenvía a todos los demás clientes conectados. Recorre la lista de conexiones y envía a cada una, salvo al remitente.',
+    en: 'A chat is a broadcast: every message received is relayed to every other connected client. Loop over the list of connections and send to each one but the sender.',
+  },
+  check_explain_no_echo: {
+    es: 'El remitente ya ve lo que escribió: al difundir, sáltate la conexión de la que vino el mensaje (compara cada socket con el del remitente).',
+    en: 'The sender already sees what it typed: when broadcasting, skip the connection the message came from (compare each socket with the sender\'s).',
+  },
+  check_explain_listar: {
+    es: '/listar es petición-respuesta: la respuesta, con los nombres conectados, va solo a quien la pidió y no se difunde como mensaje de chat.',
+    en: '/listar is request-response: the answer, with the names online, goes only to whoever asked, and is not broadcast as a chat message.',
+  },
+  check_explain_quitar: {
+    es: '/quitar cierra la sesión de forma ordenada: anuncia la salida a los demás, quita al cliente de tus listas y cierra su socket con close(), que envía un FIN.',
+    en: '/quitar ends the session in order: announce the departure to the others, remove the client from your lists and close its socket with close(), which sends a FIN.',
+  },
+  check_explain_close_announced: {
+    es: 'Un cliente puede irse sin /quitar (cierra la ventana, corta netcat): llega un FIN y recv() devuelve 0 bytes (b""). Trátalo como una salida: quítalo de tus listas y anúncialo a los demás.',
+    en: 'A client may leave without /quitar (closes the window, stops netcat): a FIN arrives and recv() returns 0 bytes (b""). Treat it as a departure: remove the client from your lists and tell the others.',
+  },
+  check_explain_reset_announced: {
+    es: 'Si el programa cliente muere, su sistema envía un RST y recv() lanza ConnectionResetError (ECONNRESET). Captura la excepción y haz lo mismo que con un FIN: quitarlo y anunciar su salida.',
+    en: 'When a client program dies its system sends a RST, and recv() raises ConnectionResetError (ECONNRESET). Catch it and do what you do for a FIN: remove the client and announce its departure.',
+  },
+  check_explain_utf8: {
+    es: 'Un socket transporta bytes, no texto: codifica al enviar y decodifica al recibir con la misma codificación (UTF-8) en los dos extremos, para que acentos y emoji lleguen intactos.',
+    en: 'A socket carries bytes, not text: encode when sending and decode when receiving with the same encoding (UTF-8) at both ends, so accents and emoji arrive intact.',
+  },
+  check_explain_udp_broadcast: {
+    es: 'UDP no tiene conexiones: el servidor recuerda la dirección (IP, puerto) de cada cliente desde su primer datagrama y reenvía cada mensaje con sendto() a todas las demás direcciones.',
+    en: 'UDP has no connections: the server remembers each client\'s address (IP, port) from its first datagram and relays each message with sendto() to every other address.',
+  },
+  check_explain_udp_quitar: {
+    es: 'En UDP nadie "se desconecta": el servidor solo sabe que alguien se fue si se lo dicen. Al recibir /quitar, borra esa dirección de tu tabla y deja de enviarle datagramas.',
+    en: 'Over UDP nobody "disconnects": the server only knows someone left when told. On /quitar, delete that address from your table and stop sending it datagrams.',
+  },
+  check_explain_lf_lines: {
+    es: 'netcat termina cada mensaje con "\\n". TCP no marca dónde acaba un mensaje, así que el delimitador es parte de tu protocolo: separa por "\\n" y quítalo antes de usar el texto como nombre, comando (/listar) o mensaje.',
+    en: 'netcat ends each message with "\\n". TCP does not mark where a message ends, so the delimiter is part of your protocol: split on "\\n" and remove it before using the text as a name, a command (/listar) or a message.',
+  },
+  check_explain_crlf_lines: {
+    es: 'telnet y Windows terminan las líneas con "\\r\\n". Si solo quitas el "\\n", el "\\r" se queda en el nombre o en el mensaje (y mueve el cursor en la pantalla de los demás). Quita también un "\\r" justo antes del "\\n".',
+    en: 'telnet and Windows end lines with "\\r\\n". If you remove only the "\\n", the "\\r" stays in the name or the message (and moves the cursor on the others\' screens). Remove a "\\r" just before the "\\n" too.',
+  },
+  check_explain_batched_lines: {
+    es: 'TCP es un flujo de bytes: dos send() seguidos pueden llegar en un solo recv(). Delimita los mensajes (por ejemplo con "\\n") y acumula lo recibido hasta encontrar el delimitador; luego procesa cada mensaje por separado.',
+    en: 'TCP is a byte stream: two send() calls in a row can arrive in one recv(). Delimit your messages (for example with "\\n") and accumulate what you receive until you find the delimiter; then handle each message on its own.',
+  },
+  check_explain_split_line: {
+    es: 'TCP también puede partir un mensaje en varios recv(). No trates cada recv() como un mensaje: guarda los bytes en un búfer y procesa solo cuando llegue el delimitador.',
+    en: 'TCP can also cut one message across several recv() calls. Do not treat each recv() as a message: keep the bytes in a buffer and handle a message only when its delimiter arrives.',
+  },
+  check_explain_split_utf8: {
+    es: 'En UTF-8 "é" ocupa 2 bytes y un emoji 4, y TCP puede cortar entre ellos. Decodificar cada recv() por separado falla (UnicodeDecodeError) o rompe el carácter: acumula bytes y decodifica el mensaje completo, o usa un decodificador incremental (codecs.getincrementaldecoder("utf-8")).',
+    en: 'In UTF-8 "é" takes 2 bytes and an emoji 4, and TCP may cut between them. Decoding each recv() on its own fails (UnicodeDecodeError) or breaks the character: accumulate bytes and decode the whole message, or use an incremental decoder (codecs.getincrementaldecoder("utf-8")).',
+  },
+  check_explain_listar_after_leave: {
+    es: 'Cada salida (/quitar, FIN o RST) debe borrar al usuario de todas tus estructuras: la lista de sockets y también el diccionario de nombres. Si no, /listar muestra fantasmas.',
+    en: 'Every departure (/quitar, a FIN or a RST) must remove the user from all your structures: the list of sockets and the dictionary of names too. Otherwise /listar shows ghosts.',
+  },
+  check_explain_duplicate_name: {
+    es: 'Dos usuarios con el mismo nombre no se pueden distinguir (¿de quién es cada mensaje?). Antes de aceptar un nombre, comprueba que nadie lo use; si está ocupado, responde con un error y pide otro.',
+    en: 'Two users with the same name cannot be told apart (whose message is whose?). Before accepting a name, check that nobody uses it; if it is taken, answer with an error and ask for another.',
+  },
+  check_explain_empty_name: {
+    es: 'Un nombre vacío no identifica a nadie. Quita los espacios y el fin de línea, y si no queda nada, rechaza el nombre con un error en vez de anunciar a alguien sin nombre.',
+    en: 'An empty name identifies nobody. Strip spaces and the end of line, and if nothing is left, refuse the name with an error instead of announcing a user without one.',
+  },
+  check_explain_concurrent_order: {
+    es: 'Con muchos clientes a la vez, varios hilos difunden al mismo tiempo sobre las mismas listas. Protege lo compartido (threading.Lock), envía cada mensaje entero con sendall() y no lo devuelvas al remitente: así nada se pierde y cada emisor conserva su orden.',
+    en: 'With many clients at once, several threads broadcast at the same time over the same lists. Protect what is shared (threading.Lock), send each message whole with sendall() and never back to its sender: then nothing is lost and each sender\'s order is kept.',
+  },
+  check_explain_slow_reader: {
+    es: 'send() y sendall() se bloquean cuando el búfer de envío del socket está lleno, y se llena cuando ese cliente no lee. Si difundes desde el hilo del remitente, un cliente lento frena a todos: dale a cada cliente una cola de salida con un límite (o usa sockets no bloqueantes) y desconecta a quien no lea a tiempo.',
+    en: 'send() and sendall() block when the socket\'s send buffer is full, and it fills when that client does not read. If you broadcast from the sender\'s thread, one slow client stalls everyone: give each client an output queue with a limit (or use non-blocking sockets) and disconnect whoever does not read in time.',
+  },
+  check_explain_huge_line: {
+    es: 'Un cliente puede enviar muchísimos datos sin delimitador. Limita el tamaño de un mensaje (por ejemplo 4 KiB): descarta lo que se pase y avisa al remitente, sin guardarlo todo en memoria ni dejar de atender a los demás.',
+    en: 'A client can send a huge amount of data with no delimiter. Limit the size of a message (4 KiB, say): discard what goes past it and tell the sender, without keeping it all in memory or neglecting the others.',
+  },
+  check_explain_udp_listar: {
+    es: 'En UDP /listar también es petición-respuesta: contesta con sendto() a la dirección que lo pidió con los nombres registrados, en vez de difundirlo como un mensaje.',
+    en: 'Over UDP /listar is request-response too: answer with sendto() to the address that asked, with the registered names, instead of broadcasting it as a message.',
+  },
+
+  check_found_connect: { es: 'No se pudo conectar a {target}: {error}.', en: 'Could not connect to {target}: {error}.' },
+  check_found_deadline: { es: 'La prueba no terminó en su plazo de {seconds} s.', en: 'The scenario did not finish within its {seconds} s deadline.' },
+  check_found_no_join: {
+    es: '{who} no recibió ningún aviso con el nombre {name} en {seconds} s.',
+    en: '{who} received no notice with the name {name} within {seconds} s.',
+  },
+  check_found_no_message: { es: '{who} no recibió el mensaje {text} en {seconds} s.', en: '{who} did not receive the message {text} within {seconds} s.' },
+  check_found_echo: { es: '{who} recibió de vuelta su propio mensaje {text}.', en: '{who} got its own message {text} back.' },
+  check_found_no_list: {
+    es: '{who} pidió {command} y no recibió una lista con {names} en {seconds} s.',
+    en: '{who} sent {command} and received no list with {names} within {seconds} s.',
+  },
+  check_found_command_relayed: { es: 'El comando {command} llegó a {who} como si fuera un mensaje de chat.', en: 'The command {command} reached {who} as if it were a chat message.' },
+  check_found_no_leave: {
+    es: '{who} no recibió ningún aviso de la salida de {name} en {seconds} s.',
+    en: '{who} received no notice of {name} leaving within {seconds} s.',
+  },
+  check_found_not_closed: {
+    es: 'El servidor no cerró la conexión de {name} en {seconds} s tras /quitar.',
+    en: 'The server did not close {name}\'s connection within {seconds} s of /quitar.',
+  },
+  check_found_mangled: { es: '{who} recibió {got} en lugar de {expected}.', en: '{who} received {got} instead of {expected}.' },
+  check_found_glued: { es: 'Tu servidor trató {text} como un único mensaje.', en: 'Your server treated {text} as a single message.' },
+  check_found_stray_cr: {
+    es: 'El "\\r" del final de línea quedó dentro del nombre o del mensaje: {got}.',
+    en: 'The line\'s "\\r" stayed inside the name or the message: {got}.',
+  },
+  check_found_stray_lf: {
+    es: 'El "\\n" del final de línea quedó dentro del nombre o del mensaje: {got}.',
+    en: 'The line\'s "\\n" stayed inside the name or the message: {got}.',
+  },
+  check_found_ghost: { es: '/listar todavía muestra a {name}, que ya se fue: {got}.', en: '/listar still shows {name}, who has left: {got}.' },
+  check_found_duplicate: { es: 'Se aceptó un segundo usuario llamado {name}: {got}.', en: 'A second user named {name} was accepted: {got}.' },
+  check_found_empty_joined: { es: 'Tras un nombre vacío, {who} recibió {got}: se anunció a alguien sin nombre.', en: 'After an empty name, {who} received {got}: someone without a name was announced.' },
+  check_found_concurrency: {
+    es: 'De {total} entregas esperadas faltaron {missing}, {disorder} llegaron fuera de orden y {echoed} volvieron a su remitente.',
+    en: 'Of {total} expected deliveries {missing} were missing, {disorder} came out of order and {echoed} went back to their sender.',
+  },
+  check_found_stalled: {
+    es: 'Con {name} sin leer, {who} dejó de recibir mensajes tras {kib} KiB enviados a la sala.',
+    en: 'With {name} not reading, {who} stopped receiving messages after {kib} KiB were sent to the room.',
+  },
+  check_found_dead: {
+    es: 'Tras una línea de {kib} KiB sin "\\n", {who} ya no recibió el mensaje {text} en {seconds} s.',
+    en: 'After a {kib} KiB line without "\\n", {who} no longer received the message {text} within {seconds} s.',
+  },
+  check_found_udp_still: { es: '{name} envió /quitar y siguió recibiendo mensajes: {got}.', en: '{name} sent /quitar and kept receiving messages: {got}.' },
+
+  check_skip_no_tcp: { es: 'sin servidor TCP (--tcp)', en: 'no TCP server (--tcp)' },
+  check_skip_no_udp: { es: 'sin servidor UDP (--udp)', en: 'no UDP server (--udp)' },
+  check_skip_run_deadline: { es: 'se agotó el plazo total ({seconds} s)', en: 'the run\'s deadline ({seconds} s) ran out' },
+  check_skip_not_selected: { es: 'no seleccionado (--only)', en: 'not selected (--only)' },
+
+  check_framing_lf: { es: 'el servidor termina sus líneas con "\\n"', en: 'the server ends its lines with "\\n"' },
+  check_framing_crlf: { es: 'el servidor termina sus líneas con "\\r\\n"', en: 'the server ends its lines with "\\r\\n"' },
+  check_framing_none: {
+    es: 'el servidor no delimita su salida (como el seed): cada recv() del cliente es un mensaje',
+    en: 'the server does not delimit its output (like the seed): each recv() of a client is a message',
+  },
+  check_framing_unknown: { es: 'no se pudo saber cómo delimita el servidor su salida', en: 'how the server delimits its output could not be told' },
+  check_heading: { es: 'charla check: {targets}', en: 'charla check: {targets}' },
+  check_summary: { es: '{passed} pasan, {failed} fallan, {skipped} omitidas', en: '{passed} passed, {failed} failed, {skipped} skipped' },
+  check_grade: { es: 'Nota: {points} de {max} puntos ({percent} %)', en: 'Grade: {points} of {max} points ({percent}%)' },
+  check_col_scenario: { es: 'prueba', en: 'scenario' },
+  check_col_group: { es: 'grupo', en: 'group' },
+  check_col_result: { es: 'resultado', en: 'result' },
+  check_col_what: { es: 'qué se comprueba', en: 'what is checked' },
+  check_col_file: { es: 'fichero', en: 'file' },
+  check_col_grade: { es: 'nota', en: 'grade' },
+  check_progress: { es: 'charla check: [{n}/{total}] {file}', en: 'charla check: [{n}/{total}] {file}' },
+  check_col_state: { es: 'estado', en: 'state' },
+  check_evidence: { es: 'Evidencia', en: 'Evidence' },
+  check_explanation: { es: 'Explicación', en: 'Explanation' },
+  check_traffic_notice: {
+    es: 'charla check: {host} no es esta máquina; se le enviarán como mucho {kib} KiB en {connections} conexiones TCP y {datagrams} datagramas UDP.',
+    en: 'charla check: {host} is not this machine; at most {kib} KiB will be sent to it over {connections} TCP connections and {datagrams} UDP datagrams.',
+  },
+  check_server_ok: { es: 'evaluado', en: 'graded' },
+  check_server_crashed: { es: 'el servidor terminó antes de escuchar (código {code}): {stderr}', en: 'the server exited before listening (code {code}): {stderr}' },
+  check_server_never_listened: { es: 'el servidor no escuchó en {seconds} s', en: 'the server did not listen within {seconds} s' },
+  check_server_died: { es: 'el servidor terminó durante las pruebas (código {code})', en: 'the server exited during the run (code {code})' },
+  check_legend: { es: 'Columnas: {legend}', en: 'Columns: {legend}' },
+  check_report_written: { es: 'charla check: informe escrito en {path}', en: 'charla check: report written to {path}' },
+  check_junit_written: { es: 'charla check: JUnit escrito en {path}', en: 'charla check: JUnit written to {path}' },
 } as const satisfies Record<string, Entry>;
 
 /** A key of the message catalogue. */
