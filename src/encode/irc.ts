@@ -103,7 +103,7 @@ export class IrcEncoder {
   #render(event: ChatEvent, t: Translate): string[] {
     switch (event.kind) {
       case 'message':
-        return this.#privmsg(this.#mask(event.from), ircChannel(event.room), event.text);
+        return this.#privmsg(this.#mask(event.from), ircChannel(event.room), event.text, event.action === true);
       case 'private':
         return event.echo ? [] : this.#privmsg(this.#mask(event.from), ircNick(event.to), event.text);
       case 'joined':
@@ -129,8 +129,12 @@ export class IrcEncoder {
   }
 
   /** `:mask PRIVMSG target :text`, cut into as many lines as the text needs. */
-  #privmsg(mask: string, target: string, text: string): string[] {
+  #privmsg(mask: string, target: string, text: string, action = false): string[] {
     const head = `:${mask} PRIVMSG ${target} :`;
+    if (action) {
+      const room = IRC_CONTENT_BYTES - utf8Bytes(head) - 9; // \x01ACTION ... \x01
+      return splitUtf8(text, room).map((piece) => `${head}\x01ACTION ${piece}\x01`);
+    }
     const room = IRC_CONTENT_BYTES - utf8Bytes(head);
     if (text.length * 3 <= room) return [head + text];
     return splitUtf8(text, room).map((piece) => head + piece);

@@ -22,6 +22,8 @@ export interface RoomMessage {
   readonly at: number;
   readonly from: string;
   readonly text: string;
+  /** An action (IRC's `/me`, CTCP ACTION): line users read `* ana saluda`. Absent on plain messages. */
+  readonly action?: true;
 }
 
 /** A private message: to its receiver, or (`echo`) the confirmation to its sender. */

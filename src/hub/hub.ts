@@ -535,9 +535,9 @@ export class Hub {
    * A chat message from a member of `room` (which need not be their current room: IRC users are
    * in several), as `relay` does for the current one: logged, then to every other member.
    */
-  say(session: Session, room: Room, text: string): void {
+  say(session: Session, room: Room, text: string, action = false): void {
     if (this.isMuted(session)) return;
-    room.broadcast(room.log.append(session.name as string, text), session.peer);
+    room.broadcast(room.log.append(session.name as string, text, action), session.peer);
   }
 
   /** A private message from `session` to `to` (another named user), with its echo to the sender. Never in any history. */

@@ -497,7 +497,7 @@ class IrcConnection extends StreamConnection {
     }
     const action = ctcpAction(raw);
     if (action === undefined && isCtcp(raw)) return; // CTCP VERSION, PING...: nobody here answers them
-    const text = sanitize(action === undefined ? raw : `* ${session.name as string} ${action}`);
+    const text = sanitize(action ?? raw);
     if (!/\S/.test(text)) return;
     for (const target of targets.split(',')) {
       if (target.startsWith('#')) {
@@ -506,13 +506,13 @@ class IrcConnection extends StreamConnection {
           if (!notice) this.num('403', target, t('irc_no_such_channel'));
         } else if (!room.members.has(session.peer)) {
           if (!notice) this.num('404', target, t('irc_cannot_send'));
-        } else hub.say(session, room, text);
+        } else hub.say(session, room, text, action !== undefined);
         continue;
       }
       const to = hub.findByNick(target);
       if (to === undefined) {
         if (!notice) this.num('401', target, t('msg_no_such_user', { name: target }));
-      } else if (to !== session) hub.tell(session, to, text);
+      } else if (to !== session) hub.tell(session, to, action === undefined ? text : `* ${session.name as string} ${text}`);
     }
   }
 
