@@ -141,6 +141,8 @@ export class Hub {
   readonly #byKey = new Map<string, Session>();
   /** Named sessions by `confusableKey(name)`: a look-alike of a present name is taken too. */
   readonly #byLookalike = new Map<string, Session>();
+  /** Named sessions by their name exactly as stored (what events carry). */
+  readonly #byName = new Map<string, Session>();
   /** Named sessions by `ircNickKey(ircNick(name))`: a name whose IRC nick is someone else's is taken too. */
   readonly #byNick = new Map<string, Session>();
   readonly #perAddress = new Map<string, number>();
@@ -198,6 +200,14 @@ export class Hub {
   /** The named session called `name` (any case), if any. */
   findByName(name: string): Session | undefined {
     return this.#byKey.get(foldName(normalizeName(name)));
+  }
+
+  /**
+   * The named session called exactly `name` (as the hub stores it: what events carry), if any:
+   * one map lookup, for an encoder that looks up the sender of every message (IRC's host).
+   */
+  sessionNamed(name: string): Session | undefined {
+    return this.#byName.get(name) ?? this.findByName(name);
   }
 
   /** The named session shown on IRC as `nick` (ASCII case ignored), if any. */
@@ -421,6 +431,7 @@ export class Hub {
     this.#byKey.set(session.key, session);
     this.#byLookalike.set(session.lookalike, session);
     this.#byNick.set(ircNickKey(session.nick), session);
+    this.#byName.set(name, session);
   }
 
   #forgetName(session: Session): void {
@@ -430,6 +441,7 @@ export class Hub {
       const key = ircNickKey(session.nick);
       if (this.#byNick.get(key) === session) this.#byNick.delete(key);
     }
+    if (session.name !== undefined && this.#byName.get(session.name) === session) this.#byName.delete(session.name);
   }
 
   /** Renames a named session (the name already checked with `nameError`); its rooms hear of it. */

@@ -72,7 +72,7 @@ export async function listenIrc(hub: Hub, options: Partial<IrcOptions> = {}): Pr
   const opts: IrcOptions = { ...IRC_DEFAULTS, ...options };
   const peers = new Set<StreamPeer>();
   const encoder = new IrcEncoder((name) => {
-    const session = hub.findByName(name);
+    const session = hub.sessionNamed(name);
     return ircHost(session === undefined ? 'irc' : session.peer.transport);
   });
   const started = new Date().toUTCString();
