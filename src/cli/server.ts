@@ -209,12 +209,14 @@ function printBanner(output: ServerConsole, server: ChatServer, host: string, t:
   if (server.irc) output.banner(t('log_irc_listening', { address: formatHostPort(server.irc.address.address, server.irc.address.port) }));
   const tcpPort = server.tcp?.address.port;
   const udpPort = server.udp?.address.port;
+  const ircPort = server.irc?.address.port;
   const hint = (addr: string): string[] => {
     const h = addr.includes(':') ? `[${addr}]` : addr;
     const lines: string[] = [];
     const tls = server.tcp?.secure ? ' --tls' : '';
     if (tcpPort !== undefined) lines.push(`  charla client${tls} --host ${h}${tcpPort === 5000 ? '' : ` --port ${tcpPort}`}`);
     if (udpPort !== undefined) lines.push(`  charla client --udp --host ${h}${udpPort === 5001 ? '' : ` --port ${udpPort}`}`);
+    if (ircPort !== undefined) lines.push(t('log_irc_hint', { host: h, port: ircPort }));
     return lines;
   };
   const wildcard = host === '0.0.0.0' || host === '::';
