@@ -140,6 +140,10 @@ test('irc-framework: nick changes, parts and quits are seen by every transport',
   dani.client.say('#general', 'fin');
   await carlos.waitFor('dani: fin');
   assert.equal(dani.events.filter((x) => x.name === 'quit' && x.e['nick'] === 'eva').length, 1);
+  // A line user who goes shows, as they leave, the host of how they came.
+  bea.socket.end();
+  const gone = await dani.wait('quit', (e) => e['nick'] === 'beatriz');
+  assert.equal(gone['hostname'], 'tcp.charla');
 });
 
 test('irc-framework: a nick taken on another transport gets 433, and a line user takes no IRC user\'s name', async (t) => {

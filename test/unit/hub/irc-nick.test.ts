@@ -22,6 +22,8 @@ test('ircNick: IRC-valid names are themselves, a leading digit gets "_", others 
   assert.notEqual(ircNick('José'), ircNick('Josè'), 'names that spell the same in ASCII differ by their tag');
   assert.equal(ircNick('José'), ircNick('José'), 'stable');
   assert.equal(ircNickKey(ircNick('JOSÉ')), ircNickKey(ircNick('josé')), 'case of a name is case of its nick');
+  // The README's table ("IRC: HexChat, irssi, WeeChat") shows these very nicks.
+  assert.deepEqual(['José', 'o’brien', 'ana.b', '李'].map(ircNick), ['Jose|3wbs', 'o_brien|2ii6', 'ana_b|px5m', '|bghk']);
 });
 
 const nameChars = fc.constantFrom(...'abcXYZ019_.-\'’éñüÅßλжД李😀'.split(/(?:)/u));
