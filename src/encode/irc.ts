@@ -19,7 +19,7 @@
  *
  * Pure but for `hostOf`, which it is handed: no sockets, no clock but the one in the events.
  */
-import { type ChatEvent, type History, type Refusal, type Reply, type RoomList, type UserList, type Welcome } from '../hub/events.js';
+import { type ChatEvent, type History, type Refusal, type Reply, type RoomList, type RoomMessage, type UserList, type Welcome } from '../hub/events.js';
 import { LANGS, type Lang, type MessageKey, type Translate, translator } from '../hub/messages.js';
 import { ircNick } from '../hub/names.js';
 import type { TransportKind } from '../hub/peer.js';
@@ -76,6 +76,8 @@ export class IrcEncoder {
   #lastEvent: ChatEvent | undefined;
   #lastLang: Lang | undefined;
   #lastBlock = '';
+  #taggedEvent: ChatEvent | undefined;
+  #taggedBlock = '';
 
   /** `hostOf(name)`: the host of the named user (`ircHost` of their transport). */
   constructor(hostOf: (name: string) => string) {
@@ -98,6 +100,34 @@ export class IrcEncoder {
     this.#lastEvent = event;
     this.#lastLang = lang;
     return this.#lastBlock;
+  }
+
+  /**
+   * A room message for receivers that asked for `server-time`: its lines with `@time=` (the
+   * server time the room's log gave it), rendered once for all of them too.
+   */
+  sharedTagged(event: RoomMessage): string {
+    if (this.#taggedEvent === event) return this.#taggedBlock;
+    const tag = `@time=${new Date(event.at).toISOString()} `;
+    this.#taggedBlock = `${this.#privmsg(this.#mask(event.from), ircChannel(event.room), event.text, event.action === true)
+      .map((line) => tag + line)
+      .join('\r\n')}\r`;
+    this.#taggedEvent = event;
+    return this.#taggedBlock;
+  }
+
+  /**
+   * Replayed history for a receiver with `server-time`: each entry as the PRIVMSG it was, at its
+   * time, so the client files it where it belongs. (Without it: NOTICEs, see `answer`.)
+   */
+  historyTagged(event: History): string[] {
+    const channel = ircChannel(event.room);
+    const lines: string[] = [];
+    for (const e of event.entries) {
+      const tag = `@time=${new Date(e.at).toISOString()} `;
+      for (const line of this.#privmsg(this.#mask(e.from), channel, e.text)) lines.push(tag + line);
+    }
+    return lines;
   }
 
   #render(event: ChatEvent, t: Translate): string[] {

@@ -522,16 +522,20 @@ export class Hub {
   /**
    * A user who may be in several rooms (IRC) joins the room called `rawName`, made if needed,
    * with the checks of `moveTo`. Everyone in it, the joiner too (an IRC client waits for its own
-   * JOIN), hears the join; the joiner gets the replay --replay-on-join asks for. Returns the room
-   * (also when they were in it already: nothing is said then) or the refusal.
+   * JOIN), hears the join. Returns the room (also when they were in it already: nothing is said
+   * then) or the refusal. The transport then says who is there and calls `replayJoin`.
    */
   joinRoom(session: Session, rawName: string): Room | Refusal {
     const room = this.#roomFor(normalizeName(rawName));
     if (!(room instanceof Room) || room.members.has(session.peer)) return room;
     this.#enter(session, room);
     room.broadcast({ kind: 'joined', room: room.name, name: session.name as string, from: undefined });
-    this.#replay(session, room, this.options.replayOnJoin);
     return room;
+  }
+
+  /** The replay --replay-on-join gives whoever enters `room`, to `session` (after `joinRoom`). */
+  replayJoin(session: Session, room: Room): void {
+    this.#replay(session, room, this.options.replayOnJoin);
   }
 
   /** `session` leaves `room` (not the server), in its own words: the room, the leaver too, hears it. */

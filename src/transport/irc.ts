@@ -9,7 +9,7 @@
  * batching, the notice window, the send-queue bound) with `deliver()` rendering through the IRC
  * encoder (src/encode/irc.ts) and its last words on a dropped slow reader `ERROR :SendQ exceeded`.
  *
- * Registration: CAP LS/REQ/END (no capability is offered: history replay comes as NOTICEs),
+ * Registration: CAP LS/REQ/END (`server-time`, `message-tags`: see CAPS),
  * PASS (the server password), NICK, USER, then 001-005 and 422. PING/PONG both ways: a client
  * silent for `pingIntervalMs` is sent a PING, and dropped as lost if it is silent as long again.
  */
@@ -111,6 +111,8 @@ export class IrcPeer extends StreamPeer {
   readonly encoder: IrcEncoder;
   /** This user's nick as their client knows it ('*' until registered). */
   nick = '*';
+  /** The client asked for `server-time`: messages and replayed history carry `@time=`. */
+  serverTime = false;
 
   constructor(socket: net.Socket, opts: IrcOptions, lang: Lang, encoder: IrcEncoder) {
     super(socket, 'irc', opts.maxQueuedBytes, opts.maxLineBytes, lang, new LineDecoder(opts.maxLineBytes, true));
@@ -119,7 +121,12 @@ export class IrcPeer extends StreamPeer {
 
   override deliver(event: ChatEvent): void {
     if (event.kind === 'message') {
-      this.send(this.encoder.shared(event, this.lang)); // the hot path: one rendering for every IRC receiver
+      // The hot path: one rendering for every IRC receiver (one more for those with server-time).
+      this.send(this.serverTime ? this.encoder.sharedTagged(event) : this.encoder.shared(event, this.lang));
+      return;
+    }
+    if (event.kind === 'history' && this.serverTime) {
+      for (const line of this.encoder.historyTagged(event)) this.line(line);
       return;
     }
     if (isOneLine(event)) {
@@ -141,8 +148,11 @@ export class IrcPeer extends StreamPeer {
   }
 }
 
-/** Capabilities offered (none: see the module comment). */
-const CAPS = '';
+/**
+ * Capabilities offered: `server-time` (messages and replayed history carry their time) and
+ * `message-tags` (tags a client sends are accepted and not relayed; TAGMSG is taken and dropped).
+ */
+const CAPS: ReadonlySet<string> = new Set(['server-time', 'message-tags']);
 
 /** An IRC connection: StreamConnection's framing, pacing and timers; IRC's commands. */
 class IrcConnection extends StreamConnection {
@@ -155,6 +165,8 @@ class IrcConnection extends StreamConnection {
   password: string | undefined;
   /** CAP LS was sent and CAP END not yet: registration waits. */
   negotiating = false;
+  /** Capabilities the client asked for and got. */
+  readonly caps = new Set<string>();
   pingTimer: Timer | undefined;
   /** A PING was sent for silence and nothing has come since. */
   pinged = false;
@@ -276,15 +288,26 @@ class IrcConnection extends StreamConnection {
     switch (sub) {
       case 'LS':
         if (this.session?.name === undefined) this.negotiating = true;
-        this.irc.line(`:${IRC_SERVER_NAME} CAP ${me} LS :${CAPS}`);
+        this.irc.line(`:${IRC_SERVER_NAME} CAP ${me} LS :${[...CAPS].join(' ')}`);
         break;
       case 'LIST':
-        this.irc.line(`:${IRC_SERVER_NAME} CAP ${me} LIST :`);
+        this.irc.line(`:${IRC_SERVER_NAME} CAP ${me} LIST :${[...this.caps].join(' ')}`);
         break;
-      case 'REQ':
+      case 'REQ': {
         if (this.session?.name === undefined) this.negotiating = true;
-        this.irc.line(formatIrc({ source: IRC_SERVER_NAME, command: 'CAP', params: [me, 'NAK', msg.params[1] ?? ''] }, true));
+        const asked = (msg.params[1] ?? '').split(' ').filter((c) => c !== '');
+        // All or nothing, as the spec says: one unknown capability NAKs the whole request.
+        const ok = asked.length > 0 && asked.every((c) => CAPS.has(c.replace(/^-/, '')));
+        if (ok) {
+          for (const c of asked) {
+            if (c.startsWith('-')) this.caps.delete(c.slice(1));
+            else this.caps.add(c);
+          }
+          this.irc.serverTime = this.caps.has('server-time');
+        }
+        this.irc.line(formatIrc({ source: IRC_SERVER_NAME, command: 'CAP', params: [me, ok ? 'ACK' : 'NAK', msg.params[1] ?? ''] }, true));
         break;
+      }
       case 'END': {
         this.negotiating = false;
         const session = this.session;
@@ -359,6 +382,7 @@ class IrcConnection extends StreamConnection {
         this.pong(msg);
         return;
       case 'PONG':
+      case 'TAGMSG': // message-tags: tags alone, nothing charla relays
         return;
       case 'JOIN':
         if (p[0] === undefined) {
@@ -468,13 +492,16 @@ class IrcConnection extends StreamConnection {
       this.num('403', channel, t('irc_no_such_channel'));
       return;
     }
+    const already = this.roomOf(channel)?.members.has(session.peer) === true;
     const result = this.hub.joinRoom(session, channel.slice(1));
     if (!(result instanceof Room)) {
       const why = t(result.key, result.args);
       this.num(result.key === 'room_too_many' ? '405' : '479', channel, t('irc_bad_channel', { reason: why }));
       return;
     }
+    if (already) return; // a JOIN of a channel one is in: nothing, as IRC servers do
     this.names(result);
+    this.hub.replayJoin(session, result);
   }
 
   names(room: Room): void {

@@ -297,3 +297,49 @@ test('IRC wire: over the rate, commands are delayed (fakelag), not dropped', asy
   assert.equal(pongs.length, 30, 'every PING answered');
   assert.ok(performance.now() - start >= 300, 'paced at the rate: 25 lines over the burst at 50/s take about half a second');
 });
+
+test('IRC wire: CAP LS offers server-time and message-tags; REQ is all or nothing; registration waits for CAP END', async (t) => {
+  const { ircPort } = await ircServer(t);
+  const c = await connectIrc(t, ircPort);
+  c.send('CAP LS 302');
+  assert.equal(await c.next(), ':server.charla CAP * LS :server-time message-tags');
+  c.send('NICK ana');
+  c.send('USER ana 0 * :a');
+  c.send('CAP REQ :server-time sasl');
+  assert.equal(await c.next(), ':server.charla CAP * NAK :server-time sasl', 'no 001 while negotiating');
+  c.send('CAP REQ :server-time message-tags');
+  assert.equal(await c.next(), ':server.charla CAP * ACK :server-time message-tags');
+  c.send('CAP END');
+  await c.waitFor(/ 001 ana /);
+  c.send('CAP LIST');
+  assert.equal(await c.waitFor(/ CAP ana LIST /), ':server.charla CAP ana LIST :server-time message-tags');
+  c.send('@+typing=active TAGMSG #general'); // tags alone: taken, not relayed, not answered
+  c.send('PING :after');
+  assert.equal(await c.next(), ':server.charla PONG server.charla :after');
+});
+
+test('IRC wire: with server-time, messages carry @time and --replay-on-join replays history as PRIVMSGs at their time', async (t) => {
+  const { ircPort, tcpPort } = await ircServer(t, { hub: { replayOnJoin: 5 } });
+  const bea = await joinAs(t, tcpPort, 'bea');
+  const seen = await joinAs(t, tcpPort, 'carla');
+  bea.write('primero\nsegundo\n');
+  await seen.waitFor('bea: segundo'); // in the room's log by now
+  const plain = await connectIrc(t, ircPort);
+  await plain.register('dani');
+  const c = await connectIrc(t, ircPort);
+  c.send('CAP LS 302');
+  c.send('CAP REQ :server-time');
+  c.send('CAP END');
+  await c.register('ana');
+  c.send('JOIN #general');
+  await c.waitFor(/ 366 ana #general /);
+  const iso = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
+  assert.match(await c.next(), new RegExp(`^@time=${iso} :bea!bea@tcp\\.charla PRIVMSG #general :primero$`));
+  assert.match(await c.next(), new RegExp(`^@time=${iso} :bea!bea@tcp\\.charla PRIVMSG #general :segundo$`));
+  plain.send('JOIN #general');
+  await plain.waitFor(/ 366 dani #general /);
+  assert.match(await plain.next(), /^:server\.charla NOTICE #general :/, 'without server-time, history is NOTICEs');
+  bea.write('en vivo\n');
+  assert.match(await c.waitFor(/en vivo/), new RegExp(`^@time=${iso} :bea!bea@tcp\\.charla PRIVMSG #general :en vivo$`));
+  assert.equal(await plain.waitFor(/en vivo/), ':bea!bea@tcp.charla PRIVMSG #general :en vivo');
+});
