@@ -1,7 +1,7 @@
 import { Hub, type HubOptions, noLog } from './hub/hub.js';
 import type { Lang } from './hub/messages.js';
 import { type TcpOptions, type TcpTransport, tcpFactory } from './transport/tcp.js';
-import { type IrcOptions, type IrcTransport, ircFactory } from './transport/irc.js';
+import { type IrcOptions, type IrcTransport, ircFactory, ircsFactory } from './transport/irc.js';
 import type { Transport, TransportFactory, TransportSetup } from './transport/transport.js';
 import { type UdpOptions, type UdpTransport, udpFactory } from './transport/udp.js';
 import { AddressList } from './util/address-list.js';
@@ -15,6 +15,8 @@ export interface ServerOptions {
   udpPort: number;
   /** The IRC port (`--irc-port`, default 6667). */
   ircPort: number;
+  /** The TLS IRC port (`--ircs-port`, default 6697), run with `irc` when `tcpOptions.tls` is set. */
+  ircsPort: number;
   tcp: boolean;
   udp: boolean;
   /**
@@ -60,6 +62,7 @@ export const SERVER_DEFAULTS: ServerOptions = {
   tcpPort: 5000, // seed
   udpPort: 5001, // seed
   ircPort: 6667,
+  ircsPort: 6697,
   tcp: true,
   udp: true,
   irc: false,
@@ -90,6 +93,8 @@ export interface ChatServer {
   readonly udp: UdpTransport | undefined;
   /** The IRC transport, when it runs. */
   readonly irc: IrcTransport | undefined;
+  /** The TLS IRC transport, when it runs (IRC on, with a TLS certificate). */
+  readonly ircs: IrcTransport | undefined;
   /** The clock and timers the server runs on (`ServerOptions.timers`, or Node's). */
   readonly timers: Timers;
   /**
@@ -120,7 +125,8 @@ function transportPlans(opts: ServerOptions): TransportPlan[] {
     plan(tcpFactory, opts.tcp, opts.tcpPort, opts.tcpOptions),
     plan(udpFactory, opts.udp, opts.udpPort, opts.udpOptions),
     // The IRC port shares the TCP port's limits (rate, line bound, queue bound, timeouts) unless told otherwise.
-    plan(ircFactory, opts.irc, opts.ircPort, { ...ircShared(opts.tcpOptions), ...opts.ircOptions }),
+    plan(ircFactory, opts.irc, opts.ircPort, { ...ircShared(opts.tcpOptions), ...opts.ircOptions, tls: undefined }),
+    plan(ircsFactory, opts.irc && opts.tcpOptions.tls !== undefined, opts.ircsPort, { ...ircShared(opts.tcpOptions), ...opts.ircOptions, tls: opts.tcpOptions.tls }),
   ];
 }
 
@@ -170,6 +176,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     tcp: transports.find((t): t is TcpTransport => t.kind === tcpFactory.kind),
     udp: transports.find((t): t is UdpTransport => t.kind === udpFactory.kind),
     irc: transports.find((t): t is IrcTransport => t.kind === ircFactory.kind),
+    ircs: transports.find((t): t is IrcTransport => t.kind === ircsFactory.kind),
     timers,
     close(graceMs = 2000) {
       closing ??= (async () => {

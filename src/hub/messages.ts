@@ -286,6 +286,7 @@ const CATALOGUE = {
   log_tcp_listening: { es: 'charla: TCP escuchando en {address}', en: 'charla: TCP listening on {address}' },
   log_udp_listening: { es: 'charla: UDP escuchando en {address}', en: 'charla: UDP listening on {address}' },
   log_irc_listening: { es: 'charla: IRC escuchando en {address}', en: 'charla: IRC listening on {address}' },
+  log_ircs_listening: { es: 'charla: IRC con TLS escuchando en {address}', en: 'charla: IRC over TLS listening on {address}' },
   log_irc_hint: { es: '  IRC (HexChat, irssi, WeeChat): /connect {host} {port}', en: '  IRC (HexChat, irssi, WeeChat): /connect {host} {port}' },
   log_lan_hint: { es: 'Desde otra máquina de la red local:', en: 'From another machine on the LAN:' },
   log_local_hint: { es: 'Desde esta máquina:', en: 'From this machine:' },

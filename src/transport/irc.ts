@@ -16,6 +16,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import { ircChannel, ircHost, IrcEncoder, ircMask, IRC_SERVER_NAME, namesReply, numeric } from '../encode/irc.js';
 import { isOneLine } from '../encode/line.js';
 import { type ChatEvent, isNotice, type Refusal } from '../hub/events.js';
@@ -32,7 +33,7 @@ import { closed } from '../util/closed.js';
 import { VERSION } from '../util/version.js';
 import { StreamConnection } from './stream-connection.js';
 import { StreamPeer } from './stream-peer.js';
-import { TCP_DEFAULTS, type TcpOptions } from './tcp.js';
+import { Handshakes, TCP_DEFAULTS, type TcpOptions, TLS_HANDSHAKE_TIMEOUT_MS } from './tcp.js';
 import type { Transport, TransportFactory, TransportStats } from './transport.js';
 
 /** Limits and timings of the IRC transport: the TCP transport's, and the PING interval. */
@@ -51,10 +52,11 @@ export const IRC_DEFAULTS: IrcOptions = {
   pingIntervalMs: 90_000,
 };
 
-/** A listening IRC transport. */
+/** A listening IRC transport (plain, or TLS: `ircs`). */
 export interface IrcTransport extends Transport {
-  readonly kind: 'irc';
+  readonly kind: 'irc' | 'ircs';
   readonly server: net.Server;
+  readonly secure: boolean;
   readonly peers: ReadonlySet<StreamPeer>;
 }
 
@@ -67,35 +69,59 @@ export const ircFactory: TransportFactory<IrcOptions> = {
     listenIrc(hub, { host: setup.host, port: setup.port, timers: setup.timers, ...options, ...(setup.bench ? { rateLimit: undefined } : {}) }),
 };
 
-/** Starts the IRC transport for `hub` and resolves once it is listening. */
+/**
+ * How a server starts its TLS IRC port (`--ircs-port`, with `--tls-cert/--tls-key`): the IRC
+ * transport over TLS, its handshakes counted against the per-address cap as the TCP port's are.
+ */
+export const ircsFactory: TransportFactory<IrcOptions> = {
+  kind: 'ircs',
+  label: 'IRC (TLS)',
+  portFlag: '--ircs-port',
+  listen: ircFactory.listen,
+};
+
+/** Starts the IRC transport for `hub` (over TLS when `options.tls` is set) and resolves once it is listening. */
 export async function listenIrc(hub: Hub, options: Partial<IrcOptions> = {}): Promise<IrcTransport> {
   const opts: IrcOptions = { ...IRC_DEFAULTS, ...options };
   const peers = new Set<StreamPeer>();
+  const handshakes = new Handshakes(hub);
   const encoder = new IrcEncoder((name) => {
     const session = hub.sessionNamed(name);
     return ircHost(session === undefined ? 'irc' : session.peer.transport);
   });
   const started = new Date().toUTCString();
   const socketOptions = { noDelay: true, allowHalfOpen: true, keepAlive: opts.keepAliveMs > 0, keepAliveInitialDelay: opts.keepAliveMs };
-  const server = net.createServer(socketOptions, (socket) => {
+  const serve = (socket: net.Socket): void => {
     const peer = new IrcPeer(socket, opts, hub.options.lang, encoder);
     new IrcConnection(hub, socket, opts, peers, peer, started).start();
-  });
+  };
+  const server =
+    opts.tls === undefined
+      ? net.createServer(socketOptions, serve)
+      : tls.createServer({ ...socketOptions, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, (socket) => {
+          handshakes.handOver(socket); // before hub.connect counts it as a peer
+          serve(socket);
+        });
+  if (opts.tls !== undefined) {
+    server.on('connection', (socket: net.Socket) => handshakes.accept(socket));
+    server.on('tlsClientError', (_err: Error, socket: net.Socket) => socket.destroy());
+  }
   server.listen({ host: opts.host, port: opts.port });
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
   server.on('error', (err) => opts.onAcceptError(err));
   const address = server.address() as AddressInfo;
   return {
-    kind: 'irc',
+    kind: opts.tls === undefined ? 'irc' : 'ircs',
     server,
     address,
+    secure: opts.tls !== undefined,
     peers,
     get stats(): TransportStats {
       return { peers: peers.size };
     },
     stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
     async close(graceMs) {
-      const sockets = [...peers].map((p) => p.socket);
+      const sockets = [...handshakes.sockets.keys(), ...[...peers].map((p) => p.socket)];
       const done = sockets.map(closed);
       const timer = setTimeout(() => {
         for (const s of sockets) s.destroy();

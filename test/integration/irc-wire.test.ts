@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type net from 'node:net';
 import test, { type TestContext } from 'node:test';
+import tls from 'node:tls';
 import type { ServerOptions } from '../../src/server.js';
-import { connectIrc, type RawIrcClient } from '../helpers/irc-client.js';
-import { joinAs } from '../helpers/line-client.js';
+import { connectIrc, RawIrcClient } from '../helpers/irc-client.js';
+import { joinAs, LineClient } from '../helpers/line-client.js';
+import { selfSigned } from '../helpers/self-signed.js';
 import { startTestServer } from '../helpers/start-server.js';
+import { within } from '../helpers/within.js';
 
 /** irctest-style byte-level tests of the IRC port: raw sockets, exact lines. */
 
@@ -343,3 +348,35 @@ test('IRC wire: with server-time, messages carry @time and --replay-on-join repl
   assert.match(await c.waitFor(/en vivo/), new RegExp(`^@time=${iso} :bea!bea@tcp\\.charla PRIVMSG #general :en vivo$`));
   assert.equal(await plain.waitFor(/en vivo/), ':bea!bea@tcp.charla PRIVMSG #general :en vivo');
 });
+
+test('IRC wire: with a TLS certificate there is an IRC port over TLS too', async (t) => {
+  const pair = await selfSigned(t);
+  if (pair === undefined) {
+    t.skip('openssl is not installed');
+    return;
+  }
+  const { server, tcpPort } = await startTestServer(t, { irc: true, ircPort: 0, ircsPort: 0, tcpOptions: { tls: { cert: pair.cert, key: pair.key } } });
+  assert.equal(server.irc?.secure, false);
+  assert.equal(server.ircs?.secure, true);
+  const socket = tls.connect({ host: '127.0.0.1', port: server.ircs?.address.port ?? 0, ca: pair.cert });
+  t.after(() => socket.destroy());
+  await within(once(socket, 'secureConnect'), 5000, 'the TLS handshake');
+  const c = new RawIrcClient(socket as unknown as net.Socket);
+  await c.register('ana');
+  c.send('JOIN #general');
+  await c.waitFor(/ 366 ana #general /);
+  const bea = await joinTls(t, tcpPort, pair.cert, 'bea');
+  assert.match(await c.waitFor(/JOIN/), /^:bea!bea@tcp\.charla JOIN #general$/);
+  c.send('PRIVMSG #general :cifrado');
+  await bea.waitFor('ana: cifrado');
+});
+
+async function joinTls(t: TestContext, port: number, ca: Buffer, name: string) {
+  const socket = tls.connect({ host: '127.0.0.1', port, ca });
+  t.after(() => socket.destroy());
+  await within(once(socket, 'secureConnect'), 5000, 'the TLS handshake');
+  const client = new LineClient(socket as unknown as net.Socket);
+  client.write(`${name}\n`);
+  await client.next();
+  return client;
+}
