@@ -238,8 +238,9 @@ class IrcConnection extends StreamConnection {
     if (raw.length === 0) return; // the LF of a CR LF (CR ends lines too), or an empty line
     const session = this.session;
     if (session === undefined) return;
+    // 510 bytes without the tags (a UTF-16 unit is at most 3 bytes: most lines need no count).
     const bodyStart = raw.charCodeAt(0) === 0x40 ? raw.indexOf(' ') + 1 : 0;
-    if (utf8Bytes(bodyStart === 0 ? raw : raw.slice(bodyStart)) > IRC_CONTENT_BYTES) {
+    if ((raw.length - bodyStart) * 3 > IRC_CONTENT_BYTES && utf8Bytes(bodyStart === 0 ? raw : raw.slice(bodyStart)) > IRC_CONTENT_BYTES) {
       this.num('417', this.t('irc_input_too_long'));
       return;
     }
