@@ -89,7 +89,7 @@ test('IRC wire: CR-only and LF-only line endings', async (t) => {
 });
 
 test('IRC wire: an early nick collision: the second to finish registering gets 433', async (t) => {
-  const { ircPort } = await ircServer(t);
+  const { ircPort, tcpPort } = await ircServer(t);
   const a = await connectIrc(t, ircPort);
   const b = await connectIrc(t, ircPort);
   a.send('NICK ana');
@@ -102,6 +102,11 @@ test('IRC wire: an early nick collision: the second to finish registering gets 4
   await b.waitFor(/ 433 \* ANA /);
   b.send('NICK bob');
   await b.waitFor(/ 001 bob /);
+  // A NICK held by a user of another transport is refused at once, before USER.
+  await joinAs(t, tcpPort, 'bea');
+  const c = await connectIrc(t, ircPort);
+  c.send('NICK bea');
+  assert.match(await c.next(), /^:server\.charla 433 \* bea :/);
 });
 
 test('IRC wire: PING before registration is answered; other commands get 451', async (t) => {
