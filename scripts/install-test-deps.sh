@@ -4,11 +4,12 @@
 #   iproute2   `ss` (keep-alive check) and `ip netns` (kernel mode of `charla compare`)
 #   nftables   packet loss inside the lab's own network namespaces
 #   chromium   renders the `charla compare --report` page in the browser test (with a font)
-#   tmux       drives the interactive client in a real terminal
+#   tmux       drives the interactive client (and irssi) in a real terminal
+#   irssi      an IRC client against the IRC port (test/integration/irssi.test.ts)
 #   tcpdump    the packet capture of `charla compare --capture`
 # Run as root (sudo bash scripts/install-test-deps.sh). Tests skip with a message without them.
 set -euo pipefail
-want=(openssl:openssl ss:iproute2 ip:iproute2 nft:nftables chromium:chromium tmux:tmux tcpdump:tcpdump python3:python3)
+want=(openssl:openssl ss:iproute2 ip:iproute2 nft:nftables chromium:chromium tmux:tmux tcpdump:tcpdump python3:python3 irssi:irssi)
 missing=()
 for pair in "${want[@]}"; do
   cmd=${pair%%:*} pkg=${pair##*:}

@@ -1,6 +1,7 @@
 import { Hub, type HubOptions, noLog } from './hub/hub.js';
 import type { Lang } from './hub/messages.js';
 import { type TcpOptions, type TcpTransport, tcpFactory } from './transport/tcp.js';
+import { type IrcOptions, type IrcTransport, ircFactory, ircsFactory } from './transport/irc.js';
 import type { Transport, TransportFactory, TransportSetup } from './transport/transport.js';
 import { type UdpOptions, type UdpTransport, udpFactory } from './transport/udp.js';
 import { AddressList } from './util/address-list.js';
@@ -12,8 +13,17 @@ export interface ServerOptions {
   host: string;
   tcpPort: number;
   udpPort: number;
+  /** The IRC port (`--irc-port`, default 6667). */
+  ircPort: number;
+  /** The TLS IRC port (`--ircs-port`, default 6697), run with `irc` when `tcpOptions.tls` is set. */
+  ircsPort: number;
   tcp: boolean;
   udp: boolean;
+  /**
+   * Runs the IRC port. Off unless asked for here (a server made in code, a test, the lab, opens
+   * only the ports it names); `charla server` turns it on unless `--no-irc`.
+   */
+  irc: boolean;
   lang: Lang;
   /**
    * Load-test mode for a trusted machine: no per-user rate limit, no user cap, no per-address
@@ -32,6 +42,7 @@ export interface ServerOptions {
   hub: Partial<HubOptions>;
   tcpOptions: Partial<TcpOptions>;
   udpOptions: Partial<UdpOptions>;
+  ircOptions: Partial<IrcOptions>;
   /**
    * The clock and timers of every timeout and rate limit, shared by every transport and the hub
    * (registration, idle, the bare-message pause, pacing and the flood kick, UDP silence, the
@@ -50,8 +61,11 @@ export const SERVER_DEFAULTS: ServerOptions = {
   host: '0.0.0.0',
   tcpPort: 5000, // seed
   udpPort: 5001, // seed
+  ircPort: 6667,
+  ircsPort: 6697,
   tcp: true,
   udp: true,
+  irc: false,
   lang: 'es',
   bench: false,
   allow: [],
@@ -60,6 +74,7 @@ export const SERVER_DEFAULTS: ServerOptions = {
   hub: {},
   tcpOptions: {},
   udpOptions: {},
+  ircOptions: {},
   timers: undefined,
   now: monotonic,
 };
@@ -76,6 +91,10 @@ export interface ChatServer {
   readonly tcp: TcpTransport | undefined;
   /** The UDP transport, when it runs. */
   readonly udp: UdpTransport | undefined;
+  /** The IRC transport, when it runs. */
+  readonly irc: IrcTransport | undefined;
+  /** The TLS IRC transport, when it runs (IRC on, with a TLS certificate). */
+  readonly ircs: IrcTransport | undefined;
   /** The clock and timers the server runs on (`ServerOptions.timers`, or Node's). */
   readonly timers: Timers;
   /**
@@ -102,7 +121,21 @@ function plan<O>(factory: TransportFactory<O>, enabled: boolean, port: number, o
  * (with its ServerOptions fields); startServer and close need nothing else.
  */
 function transportPlans(opts: ServerOptions): TransportPlan[] {
-  return [plan(tcpFactory, opts.tcp, opts.tcpPort, opts.tcpOptions), plan(udpFactory, opts.udp, opts.udpPort, opts.udpOptions)];
+  return [
+    plan(tcpFactory, opts.tcp, opts.tcpPort, opts.tcpOptions),
+    plan(udpFactory, opts.udp, opts.udpPort, opts.udpOptions),
+    // The IRC port shares the TCP port's limits (rate, line bound, queue bound, timeouts) unless told otherwise.
+    plan(ircFactory, opts.irc, opts.ircPort, { ...ircShared(opts.tcpOptions), ...opts.ircOptions, tls: undefined }),
+    plan(ircsFactory, opts.irc && opts.tcpOptions.tls !== undefined, opts.ircsPort, { ...ircShared(opts.tcpOptions), ...opts.ircOptions, tls: opts.tcpOptions.tls }),
+  ];
+}
+
+/** What the IRC transport takes from the TCP options: the limits, not the framing nor TLS. */
+function ircShared(tcp: Partial<TcpOptions>): Partial<IrcOptions> {
+  const { rateLimit, floodKickMs, maxQueuedBytes, registrationTimeoutMs, onPeerError, onAcceptError, keepAliveMs, maxPacedBytes } = tcp;
+  const picked: Partial<IrcOptions> = { rateLimit, floodKickMs, maxQueuedBytes, registrationTimeoutMs, onPeerError, onAcceptError, keepAliveMs, maxPacedBytes };
+  for (const key of Object.keys(picked) as (keyof IrcOptions)[]) if (picked[key] === undefined && !(key in tcp)) delete picked[key];
+  return picked;
 }
 
 /** Starts a server. Rejects with a CharlaError when a port is taken or the host is not ours. */
@@ -142,6 +175,8 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     transports,
     tcp: transports.find((t): t is TcpTransport => t.kind === tcpFactory.kind),
     udp: transports.find((t): t is UdpTransport => t.kind === udpFactory.kind),
+    irc: transports.find((t): t is IrcTransport => t.kind === ircFactory.kind),
+    ircs: transports.find((t): t is IrcTransport => t.kind === ircsFactory.kind),
     timers,
     close(graceMs = 2000) {
       closing ??= (async () => {

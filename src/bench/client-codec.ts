@@ -171,6 +171,13 @@ export function parseIrcLine(buf: Buffer, start: number, end: number): IrcLinePa
   return { command, paramsAt: p };
 }
 
+const PRIVMSG_SPACE = Buffer.from('PRIVMSG ');
+
+function isPrivmsg(buf: Buffer, at: number): boolean {
+  for (let k = 0; k < 8; k++) if (buf[at + k] !== PRIVMSG_SPACE[k]) return false;
+  return true;
+}
+
 /** Numerics that refuse the user: bad or taken nick, banned, channel full, too many channels. */
 const IRC_REFUSALS = new Set(['ERROR', '432', '433', '465', '471', '405']);
 
@@ -200,6 +207,17 @@ export class IrcCodec implements BenchCodec {
   }
 
   #line(buf: Buffer, start: number, end: number, sink: CodecSink): void {
+    // The common line, `:prefix PRIVMSG ...`, without decoding its command (no string per line).
+    let p = start;
+    if (p < end && buf[p] === COLON) {
+      p = buf.indexOf(SPACE, p);
+      if (p === -1 || p >= end) p = end;
+      while (p < end && buf[p] === SPACE) p++;
+    }
+    if (end - p > 8 && isPrivmsg(buf, p)) {
+      scanMarkers(buf, p + 8, end, sink.marker);
+      return;
+    }
     const { command, paramsAt } = parseIrcLine(buf, start, end);
     switch (command) {
       case 'PRIVMSG':

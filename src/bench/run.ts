@@ -91,8 +91,7 @@ export async function runBench(options: Partial<BenchOptions> = {}, hooks: Bench
   }
   let server: SpawnedServer | undefined;
   if (opts.port === 0) {
-    if (opts.proto !== 'line') throw new CharlaError('ERR_BAD_OPTION', '--proto irc needs --port: the port of an IRC server you started (charla speaks the line protocol)');
-    server = await spawnCharlaServer(hooks.spawn);
+    server = await spawnCharlaServer({ ...hooks.spawn, proto: opts.proto }); // --proto irc: charla's own IRC port
     hooks.onServer?.(server);
   }
   try {

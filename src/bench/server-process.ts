@@ -24,12 +24,13 @@ export const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url)
 
 /**
  * The port in a line such as `charla: TCP escuchando en 127.0.0.1:5000` or `... listening on
- * [::1]:5000` (either language); undefined for any other line.
+ * [::1]:5000` (either language; `IRC` for the IRC port's line); undefined for any other line.
  */
-export function parseListeningLine(line: string): number | undefined {
-  const m = /\bTCP\b.*?(?:\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})\s*$/.exec(line);
+export function parseListeningLine(line: string, proto: 'TCP' | 'IRC' = 'TCP'): number | undefined {
+  const m = new RegExp(`\\b${proto}\\b.*?(?:\\[[0-9a-fA-F:.]+\\]|\\d{1,3}(?:\\.\\d{1,3}){3}):(\\d{1,5})\\s*$`).exec(line);
   return m === null ? undefined : Number(m[1]);
 }
+
 
 export interface SpawnedServer {
   readonly pid: number;
@@ -47,9 +48,11 @@ export interface SpawnOptions {
   serverArgs: string[];
   /** Bound on the wait for the listening line. */
   startTimeoutMs: number;
+  /** Which port the load goes to: the line protocol's (TCP) or the IRC port. */
+  proto: 'line' | 'irc';
 }
 
-const SPAWN_DEFAULTS: SpawnOptions = { nodeArgs: [], serverArgs: [], startTimeoutMs: 15_000 };
+const SPAWN_DEFAULTS: SpawnOptions = { nodeArgs: [], serverArgs: [], startTimeoutMs: 15_000, proto: 'line' };
 
 /**
  * Starts `charla server` as a child and resolves once it listens. Passes `--bench` (no rate
@@ -57,7 +60,9 @@ const SPAWN_DEFAULTS: SpawnOptions = { nodeArgs: [], serverArgs: [], startTimeou
  */
 export async function spawnCharlaServer(options: Partial<SpawnOptions> = {}): Promise<SpawnedServer> {
   const opts = { ...SPAWN_DEFAULTS, ...options };
-  const base = ['server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', '--quiet', ...opts.serverArgs];
+  // The IRC run keeps the TCP port too (the server warms its stream hot path up through it).
+  const ports = opts.proto === 'irc' ? ['--irc-port', '0'] : ['--no-irc'];
+  const base = ['server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', ...ports, '--quiet', ...opts.serverArgs];
   try {
     return await startOnce(opts, [...base, '--bench']);
   } catch (err) {
@@ -95,7 +100,7 @@ async function startOnce(opts: SpawnOptions, args: string[]): Promise<SpawnedSer
   };
   process.once('exit', killOnExit);
   try {
-    const port = await readPort(child, opts.startTimeoutMs, exited, () => stderr);
+    const port = await readPort(child, opts.startTimeoutMs, exited, () => stderr, opts.proto === 'irc' ? 'IRC' : 'TCP');
     child.stdout?.resume(); // keep draining: a full pipe would block the server
     return {
       pid: child.pid as number,
@@ -113,7 +118,7 @@ async function startOnce(opts: SpawnOptions, args: string[]): Promise<SpawnedSer
   }
 }
 
-function readPort(child: ChildProcess, timeoutMs: number, exited: Promise<unknown>, stderr: () => string): Promise<number> {
+function readPort(child: ChildProcess, timeoutMs: number, exited: Promise<unknown>, stderr: () => string, proto: 'TCP' | 'IRC'): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new StartFailure(`charla server printed no listening line within ${timeoutMs} ms: ${stderr().trim()}`, stderr())), timeoutMs);
@@ -125,7 +130,7 @@ function readPort(child: ChildProcess, timeoutMs: number, exited: Promise<unknow
       out += s;
       let nl: number;
       while ((nl = out.indexOf('\n')) !== -1) {
-        const port = parseListeningLine(out.slice(0, nl));
+        const port = parseListeningLine(out.slice(0, nl), proto);
         out = out.slice(nl + 1);
         if (port !== undefined) {
           done();

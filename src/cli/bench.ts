@@ -29,7 +29,8 @@ Workload:
 
 Target:
   --host ADDR            loopback only: 127.0.0.0/8 or ::1 (default ${D.host})
-  --port PORT            a server that is already running (default: start our own charla)
+  --port PORT            a server that is already running (default: start our own charla;
+                         with --proto irc, on its IRC port)
   --proto line|irc       line: "name", then lines (charla, the seed); irc: NICK/USER/JOIN,
                          PRIVMSG (ngIRCd, InspIRCd) (default ${D.proto})
   --server-pid PID       read this process's CPU and RSS from /proc (automatic for our own server)

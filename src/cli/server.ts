@@ -23,7 +23,9 @@ Runs a chat server: rooms for TCP and UDP users (everyone starts in "general"). 
   --host ADDR              address to listen on (default 0.0.0.0: every interface)
   --tcp-port PORT          TCP port (default 5000; 0 = any free port)
   --udp-port PORT          UDP port (default 5001; 0 = any free port)
-  --no-tcp / --no-udp      run without that transport
+  --irc-port PORT          IRC port, for HexChat, irssi, WeeChat... (default 6667; 0 = any free port)
+  --ircs-port PORT         IRC over TLS, with --tls-cert/--tls-key (default 6697; 0 = any free port)
+  --no-tcp / --no-udp / --no-irc   run without that transport
   --lang es|en             language of what the server says (default es)
   --quiet                  do not log connections and departures
   --log-file PATH          log to this file (appended to; reopened on SIGHUP, for logrotate)
@@ -68,6 +70,9 @@ export async function run(argv: string[]): Promise<number> {
     'udp-port': { type: 'string' },
     'no-tcp': { type: 'boolean' },
     'no-udp': { type: 'boolean' },
+    'irc-port': { type: 'string' },
+    'ircs-port': { type: 'string' },
+    'no-irc': { type: 'boolean' },
     lang: { type: 'string' },
     quiet: { type: 'boolean' },
     'log-file': { type: 'string' },
@@ -134,8 +139,11 @@ export async function run(argv: string[]): Promise<number> {
     host,
     tcpPort: parsePort(values['tcp-port'], '--tcp-port', 5000),
     udpPort: parsePort(values['udp-port'], '--udp-port', 5001),
+    ircPort: parsePort(values['irc-port'], '--irc-port', 6667),
+    ircsPort: parsePort(values['ircs-port'], '--ircs-port', 6697),
     tcp: !values['no-tcp'],
     udp: !values['no-udp'],
+    irc: !values['no-irc'],
     lang,
     log,
     bench: values.bench === true,
@@ -201,14 +209,18 @@ function printBanner(output: ServerConsole, server: ChatServer, host: string, t:
   // Tests and scripts read the bound ports from these two lines, on stdout.
   if (server.tcp) output.banner(t('log_tcp_listening', { address: formatHostPort(server.tcp.address.address, server.tcp.address.port) }));
   if (server.udp) output.banner(t('log_udp_listening', { address: formatHostPort(server.udp.address.address, server.udp.address.port) }));
+  if (server.irc) output.banner(t('log_irc_listening', { address: formatHostPort(server.irc.address.address, server.irc.address.port) }));
+  if (server.ircs) output.banner(t('log_ircs_listening', { address: formatHostPort(server.ircs.address.address, server.ircs.address.port) }));
   const tcpPort = server.tcp?.address.port;
   const udpPort = server.udp?.address.port;
+  const ircPort = server.irc?.address.port;
   const hint = (addr: string): string[] => {
     const h = addr.includes(':') ? `[${addr}]` : addr;
     const lines: string[] = [];
     const tls = server.tcp?.secure ? ' --tls' : '';
     if (tcpPort !== undefined) lines.push(`  charla client${tls} --host ${h}${tcpPort === 5000 ? '' : ` --port ${tcpPort}`}`);
     if (udpPort !== undefined) lines.push(`  charla client --udp --host ${h}${udpPort === 5001 ? '' : ` --port ${udpPort}`}`);
+    if (ircPort !== undefined) lines.push(t('log_irc_hint', { host: h, port: ircPort }));
     return lines;
   };
   const wildcard = host === '0.0.0.0' || host === '::';

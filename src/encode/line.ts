@@ -99,7 +99,7 @@ export class LineEncoder {
 function renderOne(event: OneLine, t: Translate): string {
   switch (event.kind) {
     case 'message':
-      return `${event.from}: ${event.text}`; // seed: "name: msg"
+      return event.action === true ? `* ${event.from} ${event.text}` : `${event.from}: ${event.text}`; // seed: "name: msg"
     case 'private':
       return event.echo ? t('private_to', { name: event.to, text: event.text }) : t('private_from', { name: event.from, text: event.text });
     case 'joined':

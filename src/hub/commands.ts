@@ -95,12 +95,7 @@ const HANDLERS: { [K in Command['kind']]: Handler<K> } = {
       hub.refuse(session, 'msg_to_self');
       return;
     }
-    if (hub.isMuted(session)) return;
-    // In any room: a private message follows the user, not the room. Never in any history.
-    const from = session.name as string;
-    const receiver = found.name as string;
-    found.peer.deliver({ kind: 'private', from, to: receiver, text, echo: false });
-    session.peer.deliver({ kind: 'private', from, to: receiver, text, echo: true });
+    hub.tell(session, found, text); // in any room: a private message follows the user, not the room
   },
 
   admin(hub, session, { key }) {

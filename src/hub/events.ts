@@ -22,6 +22,8 @@ export interface RoomMessage {
   readonly at: number;
   readonly from: string;
   readonly text: string;
+  /** An action (IRC's `/me`, CTCP ACTION): line users read `* ana saluda`. Absent on plain messages. */
+  readonly action?: true;
 }
 
 /** A private message: to its receiver, or (`echo`) the confirmation to its sender. */
@@ -42,14 +44,20 @@ export interface Joined {
   readonly from: string | undefined;
 }
 
-/** `name` left the server, for `reason`; `by` and `because` when an operator removed them. */
+/**
+ * `name` left the server, for `reason`; `by` and `because` when an operator removed them. With
+ * `parted`, they left only this room (an IRC user's PART: the line protocol shows it as a leave).
+ */
 export interface Left {
   readonly kind: 'left';
   readonly room: string;
   readonly name: string;
   readonly reason: LeaveReason;
-  readonly by?: string;
-  readonly because?: string;
+  readonly by?: string | undefined;
+  readonly because?: string | undefined;
+  /** An IRC user's own words on leaving (QUIT :text, PART :text), shown to IRC receivers. */
+  readonly message?: string | undefined;
+  readonly parted?: boolean;
 }
 
 /** `name` left `room` for the room `to`. */

@@ -6,7 +6,7 @@ import { runCommand } from './commands.js';
 import { confusableKey } from './confusables.js';
 import { type ChatEvent, type EventArgs, type Refusal, refusal, reply } from './events.js';
 import { type Lang, type LeaveReason, type MessageKey, type Translate, translator } from './messages.js';
-import { checkName, foldName, isRoomName, MAX_MARKS_PER_BASE, MAX_ROOM_NAME_LENGTH, normalizeName, type NameProblem } from './names.js';
+import { checkName, foldName, ircNick, ircNickKey, isRoomName, MAX_MARKS_PER_BASE, MAX_ROOM_NAME_LENGTH, normalizeName, type NameProblem } from './names.js';
 import type { Peer } from './peer.js';
 import { Room } from './room.js';
 import { RoomLog } from './room-log.js';
@@ -91,6 +91,10 @@ export interface Session {
   key: string | undefined;
   /** `confusableKey(name)`: the key that makes look-alike names collide. */
   lookalike: string | undefined;
+  /** `ircNick(name)`: how IRC clients see this user (hub/names.ts); unique like the name. */
+  nick: string | undefined;
+  /** What an IRC user said as they left (QUIT :text, PART :text), for the notice. */
+  farewell: string | undefined;
   /** True once the server password was given (always true when there is none). */
   authenticated: boolean;
   /** The room a line user is in (undefined until named). */
@@ -137,6 +141,10 @@ export class Hub {
   readonly #byKey = new Map<string, Session>();
   /** Named sessions by `confusableKey(name)`: a look-alike of a present name is taken too. */
   readonly #byLookalike = new Map<string, Session>();
+  /** Named sessions by their name exactly as stored (what events carry). */
+  readonly #byName = new Map<string, Session>();
+  /** Named sessions by `ircNickKey(ircNick(name))`: a name whose IRC nick is someone else's is taken too. */
+  readonly #byNick = new Map<string, Session>();
   readonly #perAddress = new Map<string, number>();
   /** Rooms by `foldName` of their name; `general` first and always there. */
   readonly #rooms = new Map<string, Room>();
@@ -195,6 +203,19 @@ export class Hub {
   }
 
   /**
+   * The named session called exactly `name` (as the hub stores it: what events carry), if any:
+   * one map lookup, for an encoder that looks up the sender of every message (IRC's host).
+   */
+  sessionNamed(name: string): Session | undefined {
+    return this.#byName.get(name) ?? this.findByName(name);
+  }
+
+  /** The named session shown on IRC as `nick` (ASCII case ignored), if any. */
+  findByNick(nick: string): Session | undefined {
+    return this.#byNick.get(ircNickKey(nick));
+  }
+
+  /**
    * A new connection, not yet named. Returns false (after telling the peer why and closing it)
    * when the server is full or its address has too many connections.
    */
@@ -221,6 +242,8 @@ export class Hub {
       name: undefined,
       key: undefined,
       lookalike: undefined,
+      nick: undefined,
+      farewell: undefined,
       authenticated: this.options.password === undefined,
       room: undefined,
       rooms: new Set(),
@@ -317,8 +340,8 @@ export class Hub {
 
   /** Hands `event` to everyone in the rooms `session` is in (once each), but `session` itself. */
   broadcastAround(session: Session, event: ChatEvent): void {
-    if (session.rooms.size === 1) {
-      (session.room as Room).broadcast(event, session.peer);
+    if (session.rooms.size <= 1) {
+      for (const room of session.rooms) room.broadcast(event, session.peer);
       return;
     }
     const told = new Set<Peer>([session.peer]);
@@ -390,7 +413,7 @@ export class Hub {
     if (problem !== undefined) {
       return refusal(NAME_ERRORS[problem], { name, max: this.options.maxNameLength, marks: MAX_MARKS_PER_BASE });
     }
-    const holder = this.#byKey.get(foldName(name)) ?? this.#byLookalike.get(confusableKey(name));
+    const holder = this.#byKey.get(foldName(name)) ?? this.#byLookalike.get(confusableKey(name)) ?? this.#byNick.get(ircNickKey(ircNick(name)));
     if (holder !== undefined && holder !== session) return refusal('name_taken', { name });
     return undefined;
   }
@@ -404,13 +427,21 @@ export class Hub {
     session.name = name;
     session.key = foldName(name);
     session.lookalike = confusableKey(name);
+    session.nick = ircNick(name);
     this.#byKey.set(session.key, session);
     this.#byLookalike.set(session.lookalike, session);
+    this.#byNick.set(ircNickKey(session.nick), session);
+    this.#byName.set(name, session);
   }
 
   #forgetName(session: Session): void {
     if (session.key !== undefined && this.#byKey.get(session.key) === session) this.#byKey.delete(session.key);
     if (session.lookalike !== undefined && this.#byLookalike.get(session.lookalike) === session) this.#byLookalike.delete(session.lookalike);
+    if (session.nick !== undefined) {
+      const key = ircNickKey(session.nick);
+      if (this.#byNick.get(key) === session) this.#byNick.delete(key);
+    }
+    if (session.name !== undefined && this.#byName.get(session.name) === session) this.#byName.delete(session.name);
   }
 
   /** Renames a named session (the name already checked with `nameError`); its rooms hear of it. */
@@ -430,27 +461,15 @@ export class Hub {
    */
   moveTo(session: Session, rawName: string): void {
     const name = normalizeName(rawName);
-    if (!isRoomName(name)) {
-      this.refuse(session, 'room_invalid', { max: MAX_ROOM_NAME_LENGTH });
-      return;
-    }
     const from = session.room as Room;
-    let to = this.#rooms.get(foldName(name));
-    if (to === from) {
+    if (isRoomName(name) && this.#rooms.get(foldName(name)) === from) {
       this.refuse(session, 'room_same', { room: from.name });
       return;
     }
-    if (to === undefined) {
-      const lookalike = this.#lookalikeRoom(name);
-      if (lookalike !== undefined) {
-        this.refuse(session, 'room_lookalike', { room: name, existing: lookalike.name });
-        return;
-      }
-      if (this.#rooms.size >= this.options.maxRooms) {
-        this.refuse(session, 'room_too_many', { max: this.options.maxRooms });
-        return;
-      }
-      to = this.#openRoom(name);
+    const to = this.#roomFor(name);
+    if (!(to instanceof Room)) {
+      session.peer.deliver(to);
+      return;
     }
     const who = session.name as string;
     this.#exit(session, from);
@@ -460,6 +479,90 @@ export class Hub {
     to.broadcast({ kind: 'joined', room: to.name, name: who, from: from.name }, session.peer);
     session.peer.deliver({ kind: 'welcome', name: who, room: to.name, users: to.names(), moved: true });
     this.#replay(session, to, this.options.replayOnJoin);
+  }
+
+  /**
+   * The room called `name` (normalised), made if needed; or why it cannot be: an invalid name, a
+   * look-alike of a room there is, --max-rooms reached. The checks of every way into a room.
+   */
+  #roomFor(name: string): Room | Refusal {
+    if (!isRoomName(name)) return refusal('room_invalid', { max: MAX_ROOM_NAME_LENGTH });
+    const room = this.#rooms.get(foldName(name));
+    if (room !== undefined) return room;
+    const lookalike = this.#lookalikeRoom(name);
+    if (lookalike !== undefined) return refusal('room_lookalike', { room: name, existing: lookalike.name });
+    if (this.#rooms.size >= this.options.maxRooms) return refusal('room_too_many', { max: this.options.maxRooms });
+    return this.#openRoom(name);
+  }
+
+  /**
+   * Names a session that registers by other means than a name line (an IRC client's NICK/USER):
+   * the same checks as a name line (server full, the name's rules, taken, look-alikes, IRC
+   * nicks), and no room: such a user joins rooms themself (`joinRoom`). Returns the refusal
+   * (the session stays unnamed) or undefined once named.
+   */
+  registerName(session: Session, rawName: string): Refusal | undefined {
+    const { maxUsers } = this.options;
+    if (maxUsers > 0 && this.#joined.size >= maxUsers && !this.#makeRoom(session.peer, undefined)) return refusal('server_full', { max: maxUsers });
+    const name = normalizeName(rawName);
+    const error = this.nameError(name, session);
+    if (error !== undefined) return error;
+    this.#name(session, name);
+    if (this.logging) this.options.log(this.t('log_joined', { name, peer: session.peer.id }));
+    return undefined;
+  }
+
+  /** Checks the server password for `session` (a client that sends it apart, as IRC's PASS): true when right, or when there is none. */
+  authenticate(session: Session, given: string | undefined): boolean {
+    if (this.options.password === undefined) return true;
+    session.authenticated = given !== undefined && samePassword(given, this.options.password);
+    return session.authenticated;
+  }
+
+  /**
+   * A user who may be in several rooms (IRC) joins the room called `rawName`, made if needed,
+   * with the checks of `moveTo`. Everyone in it, the joiner too (an IRC client waits for its own
+   * JOIN), hears the join. Returns the room (also when they were in it already: nothing is said
+   * then) or the refusal. The transport then says who is there and calls `replayJoin`.
+   */
+  joinRoom(session: Session, rawName: string): Room | Refusal {
+    const room = this.#roomFor(normalizeName(rawName));
+    if (!(room instanceof Room) || room.members.has(session.peer)) return room;
+    this.#enter(session, room);
+    room.broadcast({ kind: 'joined', room: room.name, name: session.name as string, from: undefined });
+    return room;
+  }
+
+  /** The replay --replay-on-join gives whoever enters `room`, to `session` (after `joinRoom`). */
+  replayJoin(session: Session, room: Room): void {
+    this.#replay(session, room, this.options.replayOnJoin);
+  }
+
+  /** `session` leaves `room` (not the server), in its own words: the room, the leaver too, hears it. */
+  partRoom(session: Session, room: Room, message: string | undefined): void {
+    if (!room.members.has(session.peer)) return;
+    room.broadcast({ kind: 'left', room: room.name, name: session.name as string, reason: 'quit', message, parted: true });
+    this.#exit(session, room);
+    if (session.room === undefined) for (const other of session.rooms) session.room = other;
+    this.#closeIfEmpty(room);
+  }
+
+  /**
+   * A chat message from a member of `room` (which need not be their current room: IRC users are
+   * in several), as `relay` does for the current one: logged, then to every other member.
+   */
+  say(session: Session, room: Room, text: string, action = false): void {
+    if (this.isMuted(session)) return;
+    room.broadcast(room.log.append(session.name as string, text, action), session.peer);
+  }
+
+  /** A private message from `session` to `to` (another named user), with its echo to the sender. Never in any history. */
+  tell(session: Session, to: Session, text: string): void {
+    if (this.isMuted(session)) return;
+    const from = session.name as string;
+    const receiver = to.name as string;
+    to.peer.deliver({ kind: 'private', from, to: receiver, text, echo: false });
+    session.peer.deliver({ kind: 'private', from, to: receiver, text, echo: true });
   }
 
   /** Replays the last `count` messages of `room` to `session` only, marked as past. */
@@ -578,14 +681,28 @@ export class Hub {
       return;
     }
     this.#joined.delete(peer);
-    this.#forgetName(session);
     const rooms = [...session.rooms];
     for (const room of rooms) this.#exit(session, room);
-    if (this.#closed) return;
+    if (this.#closed) {
+      this.#forgetName(session);
+      return;
+    }
+    // The name is forgotten after the notices, so an encoder can still find who left (an IRC
+    // receiver shows their host). Someone in several of their rooms (an IRC user) hears it once.
+    const told = rooms.length > 1 ? new Set<Peer>() : undefined;
     for (const room of rooms) {
-      room.broadcast({ kind: 'left', room: room.name, name: session.name, reason, by: session.removedBy, because: session.removedBecause });
+      const event: ChatEvent = { kind: 'left', room: room.name, name: session.name, reason, by: session.removedBy, because: session.removedBecause, message: session.farewell };
+      if (told === undefined) room.broadcast(event);
+      else {
+        for (const member of room.members.keys()) {
+          if (told.has(member)) continue;
+          told.add(member);
+          member.deliver(event);
+        }
+      }
       this.#closeIfEmpty(room);
     }
+    this.#forgetName(session);
     if (this.logging) this.options.log(this.t('log_left', { name: session.name, reason: this.t(`reason_${reason}`) }));
   }
 

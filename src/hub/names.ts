@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The one place that decides what a valid name is and when two names are "the same".
  *
@@ -98,4 +100,58 @@ export function isRoomName(name: string): boolean {
     !HAS_INVISIBLE.test(name) &&
     !TOO_MANY_MARKS.test(name)
   );
+}
+
+/**
+ * How a name is shown on IRC, where a nick is ASCII (`[A-Za-z][A-Za-z0-9_-]*` for charla's
+ * purposes; `|` is an IRC nick character charla names never have). The mapping is a pure
+ * function of the name, so a user is always shown under the same nick, and the hub refuses a
+ * name whose nick is already someone else's (`ircNickKey`), so nicks are unique across
+ * transports:
+ *
+ * - a name that is already such a nick is itself: `ana`, `Bob_2`, `x-y`;
+ * - an ASCII name of letters, digits, `_`, `-` that starts with a digit gets a `_` first (a nick
+ *   cannot start with a digit, and no charla name starts with `_`): `2pac` -> `_2pac`;
+ * - any other name (accents, `’`, `'`, `.`, other scripts) is spelled in ASCII (accents dropped,
+ *   `' ’ .` as `_`, other characters left out), then `|` and a four-character tag of the name
+ *   (from a SHA-256 of `foldName(name)`), which tells apart names that spell the same:
+ *   `José` -> `Jose|<tag>`, `o’brien` -> `o_brien|<tag>`, `李` -> `|<tag>`.
+ */
+export function ircNick(name: string): string {
+  if (IRC_PLAIN.test(name)) return name;
+  if (IRC_PLAIN_DIGIT.test(name)) return `_${name}`;
+  let base = '';
+  for (const c of name.normalize('NFKD')) {
+    if (/[A-Za-z0-9_-]/.test(c)) base += c;
+    else if (c === "'" || c === '’' || c === '.') base += '_';
+  }
+  if (/^[0-9-]/.test(base)) base = `_${base}`;
+  return `${base}|${nickTag(foldName(name))}`;
+}
+
+const IRC_PLAIN = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const IRC_PLAIN_DIGIT = /^[0-9][A-Za-z0-9_-]*$/;
+const TAG_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789'; // 32 symbols, no l/o/0/1
+
+function nickTag(key: string): string {
+  const digest = createHash('sha256').update(key, 'utf8').digest();
+  let tag = '';
+  for (let i = 0; i < 4; i++) tag += TAG_ALPHABET[(digest[i] as number) & 31];
+  return tag;
+}
+
+/**
+ * The key that makes IRC nicks unique: ASCII case folded (CASEMAPPING=ascii). Names that are
+ * the same for the hub have the same nick key (`foldName` folds case too).
+ */
+export function ircNickKey(nick: string): string {
+  return nick.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+}
+
+/**
+ * True when an IRC client may ask for `nick` (NICK): it is a nick that is its own IRC nick, so
+ * what the client asked for is what everyone sees. Other charla names are for other transports.
+ */
+export function isIrcChosenNick(nick: string): boolean {
+  return IRC_PLAIN.test(nick);
 }

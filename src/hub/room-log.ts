@@ -179,14 +179,15 @@ export class RoomLog {
    * The entry is the room message event itself, so the hub hands receivers the very object the
    * log keeps: one allocation per chat line.
    */
-  append(from: string, text: string): RoomMessage {
+  append(from: string, text: string, action = false): RoomMessage {
     const at = this.#now();
     let id = Math.trunc(at) * IDS_PER_MS;
     // `!(id > last)` also catches NaN; past MAX_ID a bad clock reading is ignored.
     if (!(id > this.#lastId) || id > MAX_ID) id = this.#lastId + 1;
     if (id > MAX_ID) throw new RangeError('room log ids exhausted (past 2^53 - 1)');
     this.#lastId = id;
-    const entry: RoomMessage = { kind: 'message', room: this.#name, id, at, from, text };
+    // An action (IRC's /me) is marked only when it is one, so plain messages keep one shape.
+    const entry: RoomMessage = action ? { kind: 'message', room: this.#name, id, at, from, text, action: true } : { kind: 'message', room: this.#name, id, at, from, text };
     if (this.maxEntries === 0) {
       this.#unknownThrough = id;
       return entry;

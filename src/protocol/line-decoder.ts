@@ -23,9 +23,13 @@ export class LineDecoder {
   #pendingBytes = 0;
   #discarding = false;
 
-  constructor(maxLineBytes: number) {
+  /** A CR ends a line too (IRC: CR-only clients); "\r\n" then ends one line and an empty one. */
+  readonly crEnds: boolean;
+
+  constructor(maxLineBytes: number, crEnds = false) {
     if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) throw new RangeError('maxLineBytes must be a positive integer');
     this.maxLineBytes = maxLineBytes;
+    this.crEnds = crEnds;
   }
 
   /** Bytes held that are not yet a line (never more than `maxLineBytes + 1`). */
@@ -50,7 +54,7 @@ export class LineDecoder {
    * a chunk gives exactly the events of `push`.
    */
   step(buf: Buffer, start: number, events: DecodeEvent[]): number {
-    const lf = buf.indexOf(LF, start);
+    const lf = this.crEnds ? lineEnd(buf, start) : buf.indexOf(LF, start);
     if (lf === -1) {
       this.#hold(buf, start, buf.length, events);
       return buf.length;
@@ -151,6 +155,15 @@ export class LineDecoder {
     this.#pendingBytes = 0;
     return all;
   }
+}
+
+/** The first CR or LF in `buf` from `start`, or -1. */
+function lineEnd(buf: Buffer, start: number): number {
+  for (let i = start; i < buf.length; i++) {
+    const b = buf[i];
+    if (b === LF || b === CR) return i;
+  }
+  return -1;
 }
 
 /**

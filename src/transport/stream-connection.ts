@@ -49,11 +49,15 @@ export class StreamConnection {
   inputEnded = false;
   error: Error | undefined;
 
-  constructor(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: TcpOptions, peers: Set<StreamPeer>) {
+  /**
+   * `peer` is the connection's StreamPeer, for a protocol with its own (IRC's renders events
+   * with its encoder); by default a line-protocol one.
+   */
+  constructor(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: TcpOptions, peers: Set<StreamPeer>, peer?: StreamPeer) {
     this.hub = hub;
     this.opts = opts;
     this.peers = peers;
-    this.peer = new StreamPeer(socket, kind, opts.maxQueuedBytes, opts.maxLineBytes, hub.options.lang);
+    this.peer = peer ?? new StreamPeer(socket, kind, opts.maxQueuedBytes, opts.maxLineBytes, hub.options.lang);
     this.bucket = opts.rateLimit === undefined ? undefined : new TokenBucket(opts.rateLimit.ratePerSec, opts.rateLimit.burst, opts.timers.now);
     this.mode = opts.bareIdleMs > 0 ? 'unknown' : 'lines';
   }
@@ -190,11 +194,16 @@ export class StreamConnection {
         return;
       }
     }
-    hub.input(peer, text);
+    this.input(text);
     if (this.registrationTimer !== undefined && hub.session(peer)?.name !== undefined) {
       this.opts.timers.clear(this.registrationTimer);
       this.registrationTimer = undefined;
     }
+  }
+
+  /** One line in, past framing and pacing: the line protocol's go to the hub as they are. A protocol with commands of its own (IRC) overrides it. */
+  input(text: string): void {
+    this.hub.input(this.peer, text);
   }
 
   /**

@@ -59,7 +59,7 @@ export class StreamPeer implements Peer {
   #lazySkips: number[] | undefined;
   #lazyBytes = 0;
 
-  constructor(socket: Socket, transport: TransportKind, maxQueuedBytes: number, maxLineBytes: number, lang: Lang = 'es') {
+  constructor(socket: Socket, transport: TransportKind, maxQueuedBytes: number, maxLineBytes: number, lang: Lang = 'es', decoder?: LineDecoder) {
     this.socket = socket;
     this.transport = transport;
     this.lang = lang;
@@ -67,7 +67,7 @@ export class StreamPeer implements Peer {
     this.#remotePort = socket.remotePort ?? 0;
     this.maxQueuedBytes = maxQueuedBytes;
     this.maxLineBytes = maxLineBytes;
-    this.decoder = new LineDecoder(maxLineBytes);
+    this.decoder = decoder ?? new LineDecoder(maxLineBytes);
     livePeers++;
   }
 
@@ -279,16 +279,37 @@ export class StreamPeer implements Peer {
     if (reason === 'slow' || reason === 'connection_lost' || reason === 'error') {
       // Nothing more can be delivered (or it is what we are protecting against): drop the queue.
       this.#dropQueue();
-      this.socket.destroy();
+      const words = this.lastWords(reason);
+      if (words === undefined) {
+        this.socket.destroy();
+        return;
+      }
+      // A protocol that says why (IRC's "ERROR :SendQ exceeded"): one short line after what the
+      // socket already holds, then the socket goes, read or not.
+      this.socket.end(words);
+      this.#destroyLater();
       return;
     }
     this.flush();
     this.socket.end();
     this.socket.resume(); // a peer paused by the rate limit must still read the FIN to close
-    // A peer that never reads its goodbye must not hold the socket open forever.
+    this.#destroyLater();
+  }
+
+  /** A peer that never reads its goodbye must not hold the socket open forever. */
+  #destroyLater(): void {
     const timer = setTimeout(() => this.socket.destroy(), END_GRACE_MS);
     timer.unref();
     this.socket.once('close', () => clearTimeout(timer));
+  }
+
+  /**
+   * The bytes a protocol writes when the server drops a connection it can no longer serve
+   * (`slow`, `connection_lost`, `error`), or undefined to just drop it (the line protocol: a
+   * stalled reader would not read them anyway). IRC's peer says `ERROR :SendQ exceeded`.
+   */
+  lastWords(_reason: LeaveReason): string | undefined {
+    return undefined;
   }
 
   /** Marks the peer closed because the socket itself ended (no more sends). */

@@ -160,7 +160,7 @@ export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Pr
 }
 
 /** A TLS client has this long to finish its handshake. */
-const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
  * TLS sockets from accept until their handshake is done. Not peers yet, but each holds a socket
@@ -172,7 +172,7 @@ const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
  * A socket's count is given back exactly once: handed over when its handshake is done (the hub
  * then counts the peer it becomes), or when it closes before that.
  */
-class Handshakes {
+export class Handshakes {
   readonly #hub: Hub;
   /** The sockets in their handshake, each with its address and the key of its connection. */
   readonly sockets = new Map<net.Socket, { address: string; key: string }>();

@@ -124,6 +124,13 @@ test('bench - --proto irc registers with NICK/USER/JOIN, answers PING and counts
   assert.equal(irc.pongs(), 4, 'every user answered its PING');
 });
 
+test("bench - --proto irc without --port measures charla's own IRC port", async () => {
+  const r = await within(runBench({ proto: 'irc', clients: 6, msgs: 10, window: 4, settleMs: 0, threads: 1 }), 30_000, "an IRC run against charla's own server");
+  assert.equal(r.end_reason, 'complete', r.first_error);
+  assert.equal(r.delivered, 6 * 10 * 5);
+  assert.ok(r.server_args?.includes('--irc-port'), String(r.server_args));
+});
+
 test('bench - a host outside loopback is refused before any connection, exit code 2', async (t) => {
   const { code, stderr } = await charlaBench(t, ['--host', '10.1.2.3', '--port', '5000'], 10_000);
   assert.equal(code, 2);

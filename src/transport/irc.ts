@@ -1,0 +1,666 @@
+/**
+ * The IRC transport: IRC clients (HexChat, irssi, WeeChat, irc-framework) on their own port, in
+ * the same rooms as everyone else. A room is a channel (`#general`); an IRC user may be in
+ * several at once (Hub.joinRoom / partRoom / say), where a line user is in one.
+ *
+ * It is the TCP transport's machinery with IRC on top: StreamConnection (framing with a read
+ * bound, the rate limit as fakelag, the registration timeout, the end of the socket -> hub.leave)
+ * with `input()` parsing IRC commands instead of chat lines, and StreamPeer (the output arena,
+ * batching, the notice window, the send-queue bound) with `deliver()` rendering through the IRC
+ * encoder (src/encode/irc.ts) and its last words on a dropped slow reader `ERROR :SendQ exceeded`.
+ *
+ * Registration: CAP LS/REQ/END (`server-time`, `message-tags`: see CAPS),
+ * PASS (the server password), NICK, USER, then 001-005 and 422. PING/PONG both ways: a client
+ * silent for `pingIntervalMs` is sent a PING, and dropped as lost if it is silent as long again.
+ */
+import { once } from 'node:events';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import { ircChannel, ircHost, IrcEncoder, ircMask, IRC_SERVER_NAME, namesReply, numeric } from '../encode/irc.js';
+import { isOneLine } from '../encode/line.js';
+import { type ChatEvent, isNotice, type Refusal } from '../hub/events.js';
+import type { Hub, Session } from '../hub/hub.js';
+import type { Lang, LeaveReason, Translate } from '../hub/messages.js';
+import { translator } from '../hub/messages.js';
+import { ircNick, isIrcChosenNick, normalizeName } from '../hub/names.js';
+import { Room } from '../hub/room.js';
+import { ctcpAction, formatIrc, IRC_CONTENT_BYTES, IRC_TAG_BYTES, isCtcp, type IrcMessage, parseIrc, utf8Bytes } from '../protocol/irc.js';
+import { LineDecoder } from '../protocol/line-decoder.js';
+import { sanitize } from '../protocol/sanitize.js';
+import type { Timer } from '../util/clock.js';
+import { closed } from '../util/closed.js';
+import { VERSION } from '../util/version.js';
+import { StreamConnection } from './stream-connection.js';
+import { StreamPeer } from './stream-peer.js';
+import { Handshakes, TCP_DEFAULTS, type TcpOptions, TLS_HANDSHAKE_TIMEOUT_MS } from './tcp.js';
+import type { Transport, TransportFactory, TransportStats } from './transport.js';
+
+/** Limits and timings of the IRC transport: the TCP transport's, and the PING interval. */
+export interface IrcOptions extends TcpOptions {
+  /** A client silent this long is sent a PING; silent as long again, it is dropped as lost. 0 = never. */
+  pingIntervalMs: number;
+}
+
+export const IRC_DEFAULTS: IrcOptions = {
+  ...TCP_DEFAULTS,
+  port: 6667,
+  // An IRC line is 512 bytes, but its tags may add 8191 more: the read bound is both, and a
+  // line whose non-tag part is over 510 bytes is answered 417.
+  maxLineBytes: IRC_TAG_BYTES + 1 + IRC_CONTENT_BYTES,
+  bareIdleMs: 0, // IRC clients end their lines
+  pingIntervalMs: 90_000,
+};
+
+/** A listening IRC transport (plain, or TLS: `ircs`). */
+export interface IrcTransport extends Transport {
+  readonly kind: 'irc' | 'ircs';
+  readonly server: net.Server;
+  readonly secure: boolean;
+  readonly peers: ReadonlySet<StreamPeer>;
+}
+
+/** How a server starts its IRC port (`--irc-port`). */
+export const ircFactory: TransportFactory<IrcOptions> = {
+  kind: 'irc',
+  label: 'IRC',
+  portFlag: '--irc-port',
+  listen: (hub, setup, options) =>
+    listenIrc(hub, { host: setup.host, port: setup.port, timers: setup.timers, ...options, ...(setup.bench ? { rateLimit: undefined } : {}) }),
+};
+
+/**
+ * How a server starts its TLS IRC port (`--ircs-port`, with `--tls-cert/--tls-key`): the IRC
+ * transport over TLS, its handshakes counted against the per-address cap as the TCP port's are.
+ */
+export const ircsFactory: TransportFactory<IrcOptions> = {
+  kind: 'ircs',
+  label: 'IRC (TLS)',
+  portFlag: '--ircs-port',
+  listen: ircFactory.listen,
+};
+
+/** Starts the IRC transport for `hub` (over TLS when `options.tls` is set) and resolves once it is listening. */
+export async function listenIrc(hub: Hub, options: Partial<IrcOptions> = {}): Promise<IrcTransport> {
+  const opts: IrcOptions = { ...IRC_DEFAULTS, ...options };
+  const peers = new Set<StreamPeer>();
+  const handshakes = new Handshakes(hub);
+  const encoder = new IrcEncoder((name) => {
+    const session = hub.sessionNamed(name);
+    return ircHost(session === undefined ? 'irc' : session.peer.transport);
+  });
+  const started = new Date().toUTCString();
+  const socketOptions = { noDelay: true, allowHalfOpen: true, keepAlive: opts.keepAliveMs > 0, keepAliveInitialDelay: opts.keepAliveMs };
+  const serve = (socket: net.Socket): void => {
+    const peer = new IrcPeer(socket, opts, hub.options.lang, encoder);
+    new IrcConnection(hub, socket, opts, peers, peer, started).start();
+  };
+  const server =
+    opts.tls === undefined
+      ? net.createServer(socketOptions, serve)
+      : tls.createServer({ ...socketOptions, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, (socket) => {
+          handshakes.handOver(socket); // before hub.connect counts it as a peer
+          serve(socket);
+        });
+  if (opts.tls !== undefined) {
+    server.on('connection', (socket: net.Socket) => handshakes.accept(socket));
+    server.on('tlsClientError', (_err: Error, socket: net.Socket) => socket.destroy());
+  }
+  server.listen({ host: opts.host, port: opts.port });
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+  server.on('error', (err) => opts.onAcceptError(err));
+  const address = server.address() as AddressInfo;
+  return {
+    kind: opts.tls === undefined ? 'irc' : 'ircs',
+    server,
+    address,
+    secure: opts.tls !== undefined,
+    peers,
+    get stats(): TransportStats {
+      return { peers: peers.size };
+    },
+    stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    async close(graceMs) {
+      const sockets = [...handshakes.sockets.keys(), ...[...peers].map((p) => p.socket)];
+      const done = sockets.map(closed);
+      const timer = setTimeout(() => {
+        for (const s of sockets) s.destroy();
+      }, graceMs);
+      await Promise.all(done);
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A StreamPeer that speaks IRC: events through the IRC encoder, CR LF line ends. */
+export class IrcPeer extends StreamPeer {
+  readonly encoder: IrcEncoder;
+  /** This user's nick as their client knows it ('*' until registered). */
+  nick = '*';
+  /** The client asked for `server-time`: messages and replayed history carry `@time=`. */
+  serverTime = false;
+
+  constructor(socket: net.Socket, opts: IrcOptions, lang: Lang, encoder: IrcEncoder) {
+    super(socket, 'irc', opts.maxQueuedBytes, opts.maxLineBytes, lang, new LineDecoder(opts.maxLineBytes, true));
+    this.encoder = encoder;
+  }
+
+  override deliver(event: ChatEvent): void {
+    if (event.kind === 'message') {
+      // The hot path: one rendering for every IRC receiver (one more for those with server-time).
+      this.send(this.serverTime ? this.encoder.sharedTagged(event) : this.encoder.shared(event, this.lang));
+      return;
+    }
+    if (event.kind === 'history' && this.serverTime) {
+      for (const line of this.encoder.historyTagged(event)) this.line(line);
+      return;
+    }
+    if (isOneLine(event)) {
+      const block = this.encoder.shared(event, this.lang);
+      if (block !== '') this.send(block, isNotice(event));
+      if (event.kind === 'renamed' && event.echo) this.nick = ircNick(event.name);
+      return;
+    }
+    for (const line of this.encoder.answer(event, this.lang, this.nick)) this.line(line);
+  }
+
+  /** Queues one IRC line (CR LF is added). */
+  line(text: string): void {
+    this.send(`${text}\r`);
+  }
+
+  override lastWords(reason: LeaveReason): string | undefined {
+    return reason === 'slow' ? 'ERROR :SendQ exceeded\r\n' : undefined;
+  }
+}
+
+/**
+ * Capabilities offered: `server-time` (messages and replayed history carry their time) and
+ * `message-tags` (tags a client sends are accepted and not relayed; TAGMSG is taken and dropped).
+ */
+const CAPS: ReadonlySet<string> = new Set(['server-time', 'message-tags']);
+
+/** An IRC connection: StreamConnection's framing, pacing and timers; IRC's commands. */
+class IrcConnection extends StreamConnection {
+  readonly irc: IrcPeer;
+  readonly t: Translate;
+  readonly started: string;
+  /** NICK given before registration (checked, not yet taken). */
+  wantedNick: string | undefined;
+  gotUser = false;
+  password: string | undefined;
+  /** CAP LS was sent and CAP END not yet: registration waits. */
+  negotiating = false;
+  /** Capabilities the client asked for and got. */
+  readonly caps = new Set<string>();
+  pingTimer: Timer | undefined;
+  /** A PING was sent for silence and nothing has come since. */
+  pinged = false;
+
+  constructor(hub: Hub, socket: net.Socket, opts: IrcOptions, peers: Set<StreamPeer>, peer: IrcPeer, started: string) {
+    super(hub, socket, 'tcp', opts, peers, peer);
+    this.irc = peer;
+    this.t = translator(hub.options.lang);
+    this.started = started;
+  }
+
+  get ircOpts(): IrcOptions {
+    return this.opts as IrcOptions;
+  }
+
+  override start(): void {
+    super.start();
+    const { pingIntervalMs } = this.ircOpts;
+    if (!this.peer.closed && pingIntervalMs > 0) this.pingTimer = this.opts.timers.set(pingIntervalMs, onPingTimer, this);
+  }
+
+  override onData(chunk: Buffer): void {
+    this.pinged = false;
+    this.pingTimer?.refresh();
+    super.onData(chunk);
+  }
+
+  override onClose(): void {
+    this.opts.timers.clear(this.pingTimer);
+    super.onClose();
+  }
+
+  get session(): Session | undefined {
+    return this.hub.session(this.peer);
+  }
+
+  /** A numeric to this user. */
+  num(code: string, ...params: string[]): void {
+    this.irc.line(numeric(code, this.irc.nick, params));
+  }
+
+  override input(raw: string): void {
+    if (raw.length === 0) return; // the LF of a CR LF (CR ends lines too), or an empty line
+    const session = this.session;
+    if (session === undefined) return;
+    // 510 bytes without the tags (a UTF-16 unit is at most 3 bytes: most lines need no count).
+    const bodyStart = raw.charCodeAt(0) === 0x40 ? raw.indexOf(' ') + 1 : 0;
+    if ((raw.length - bodyStart) * 3 > IRC_CONTENT_BYTES && utf8Bytes(bodyStart === 0 ? raw : raw.slice(bodyStart)) > IRC_CONTENT_BYTES) {
+      this.num('417', this.t('irc_input_too_long'));
+      return;
+    }
+    const msg = parseIrc(raw);
+    if (msg === undefined) return;
+    if (session.name === undefined) this.beforeRegistration(session, msg);
+    else this.registered(session, msg);
+  }
+
+  beforeRegistration(session: Session, msg: IrcMessage): void {
+    const { t } = this;
+    const [first] = msg.params;
+    switch (msg.command) {
+      case 'CAP':
+        this.cap(msg);
+        break;
+      case 'PASS':
+        if (first === undefined) this.num('461', 'PASS', t('irc_need_params'));
+        else this.password = first;
+        break;
+      case 'NICK': {
+        if (first === undefined || first === '') {
+          this.num('431', t('irc_no_nick'));
+          return;
+        }
+        const problem = this.nickProblem(first, session);
+        if (problem !== undefined) {
+          problem();
+          return;
+        }
+        this.wantedNick = first;
+        this.tryRegister(session);
+        break;
+      }
+      case 'USER':
+        if (msg.params.length < 4) {
+          this.num('461', 'USER', t('irc_need_params'));
+          return;
+        }
+        this.gotUser = true;
+        this.tryRegister(session);
+        break;
+      case 'PING':
+        this.pong(msg);
+        break;
+      case 'PONG':
+        break;
+      case 'QUIT':
+        this.irc.line(`ERROR :${t('irc_closing_link', { reason: t('reason_quit') })}`);
+        this.peer.close('quit');
+        break;
+      default:
+        this.num('451', t('irc_not_registered'));
+    }
+  }
+
+  /** A check of `nick` for NICK: undefined when `session` may take it, else what to answer. */
+  nickProblem(nick: string, session: Session): (() => void) | undefined {
+    const { t, hub } = this;
+    if (!isIrcChosenNick(nick) || [...nick].length > hub.options.maxNameLength) {
+      return () => this.num('432', nick, t('irc_bad_nick', { max: hub.options.maxNameLength }));
+    }
+    const error = hub.nameError(normalizeName(nick), session);
+    if (error === undefined) return undefined;
+    if (error.key === 'name_taken') return () => this.num('433', nick, t('irc_nick_taken'));
+    return () => this.num('432', nick, t(error.key, error.args));
+  }
+
+  cap(msg: IrcMessage): void {
+    const sub = (msg.params[0] ?? '').toUpperCase();
+    const me = this.irc.nick;
+    switch (sub) {
+      case 'LS':
+        if (this.session?.name === undefined) this.negotiating = true;
+        this.irc.line(`:${IRC_SERVER_NAME} CAP ${me} LS :${[...CAPS].join(' ')}`);
+        break;
+      case 'LIST':
+        this.irc.line(`:${IRC_SERVER_NAME} CAP ${me} LIST :${[...this.caps].join(' ')}`);
+        break;
+      case 'REQ': {
+        if (this.session?.name === undefined) this.negotiating = true;
+        const asked = (msg.params[1] ?? '').split(' ').filter((c) => c !== '');
+        // All or nothing, as the spec says: one unknown capability NAKs the whole request.
+        const ok = asked.length > 0 && asked.every((c) => CAPS.has(c.replace(/^-/, '')));
+        if (ok) {
+          for (const c of asked) {
+            if (c.startsWith('-')) this.caps.delete(c.slice(1));
+            else this.caps.add(c);
+          }
+          this.irc.serverTime = this.caps.has('server-time');
+        }
+        this.irc.line(formatIrc({ source: IRC_SERVER_NAME, command: 'CAP', params: [me, ok ? 'ACK' : 'NAK', msg.params[1] ?? ''] }, true));
+        break;
+      }
+      case 'END': {
+        this.negotiating = false;
+        const session = this.session;
+        if (session !== undefined && session.name === undefined) this.tryRegister(session);
+        break;
+      }
+      default:
+        this.num('410', sub, 'Invalid CAP command');
+    }
+  }
+
+  tryRegister(session: Session): void {
+    const nick = this.wantedNick;
+    if (nick === undefined || !this.gotUser || this.negotiating) return;
+    const { hub, t } = this;
+    if (!hub.authenticate(session, this.password)) {
+      this.num('464', t('irc_password_wrong'));
+      this.irc.line(`ERROR :${t('irc_closing_link', { reason: t('irc_password_wrong') })}`);
+      this.peer.close('kicked');
+      return;
+    }
+    const refused: Refusal | undefined = hub.registerName(session, nick);
+    if (refused !== undefined) {
+      this.wantedNick = undefined;
+      if (refused.key === 'server_full') {
+        this.peer.deliver(refused);
+        this.peer.close('kicked');
+      } else if (refused.key === 'name_taken') this.num('433', nick, t('irc_nick_taken'));
+      else this.num('432', nick, t(refused.key, refused.args));
+      return;
+    }
+    this.irc.nick = nick;
+    this.num('001', t('irc_welcome', { nick: ircMask(nick, 'irc.charla') }));
+    this.num('002', t('irc_your_host', { server: IRC_SERVER_NAME, version: VERSION }));
+    this.num('003', t('irc_created', { date: this.started }));
+    this.irc.line(`:${IRC_SERVER_NAME} 004 ${nick} ${IRC_SERVER_NAME} charla-${VERSION} i nt`);
+    const { maxNameLength, maxRooms } = hub.options;
+    this.num(
+      '005',
+      'CHANTYPES=#',
+      `NICKLEN=${maxNameLength + 5}`,
+      'CHANNELLEN=33',
+      'CASEMAPPING=ascii',
+      'NETWORK=charla',
+      'PREFIX=(o)@',
+      'CHANMODES=,,,nt',
+      `CHANLIMIT=#:${maxRooms}`,
+      'TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:1,WHOIS:1',
+      t('irc_isupport'),
+    );
+    this.num('422', t('irc_no_motd'));
+  }
+
+  pong(msg: IrcMessage): void {
+    const token = msg.params[0];
+    if (token === undefined) {
+      this.num('409', 'No origin specified');
+      return;
+    }
+    this.irc.line(formatIrc({ source: IRC_SERVER_NAME, command: 'PONG', params: [IRC_SERVER_NAME, token] }, true));
+  }
+
+  registered(session: Session, msg: IrcMessage): void {
+    const { t, hub } = this;
+    const p = msg.params;
+    switch (msg.command) {
+      case 'PRIVMSG':
+      case 'NOTICE':
+        this.message(session, msg);
+        return;
+      case 'PING':
+        this.pong(msg);
+        return;
+      case 'PONG':
+      case 'TAGMSG': // message-tags: tags alone, nothing charla relays
+        return;
+      case 'JOIN':
+        if (p[0] === undefined) {
+          this.num('461', 'JOIN', t('irc_need_params'));
+          return;
+        }
+        if (p[0] === '0') {
+          for (const room of [...session.rooms]) hub.partRoom(session, room, undefined);
+          return;
+        }
+        for (const channel of p[0].split(',')) if (channel !== '') this.join(session, channel);
+        return;
+      case 'PART':
+        if (p[0] === undefined) {
+          this.num('461', 'PART', t('irc_need_params'));
+          return;
+        }
+        for (const channel of p[0].split(',')) {
+          const room = this.memberRoom(session, channel);
+          if (room !== undefined) hub.partRoom(session, room, p[1] === undefined ? undefined : sanitize(p[1]));
+        }
+        return;
+      case 'NAMES':
+        if (p[0] === undefined) {
+          this.num('366', '*', t('irc_end_of_names'));
+          return;
+        }
+        for (const channel of p[0].split(',')) {
+          const room = this.roomOf(channel);
+          if (room === undefined) this.num('366', channel, t('irc_end_of_names'));
+          else this.names(room);
+        }
+        return;
+      case 'TOPIC': {
+        if (p[0] === undefined) {
+          this.num('461', 'TOPIC', t('irc_need_params'));
+          return;
+        }
+        const room = this.roomOf(p[0]);
+        if (room === undefined) this.num('403', p[0], t('irc_no_such_channel'));
+        else if (p.length === 1) this.num('331', ircChannel(room.name), t('irc_no_topic'));
+        else if (!room.members.has(this.peer)) this.num('442', ircChannel(room.name), t('irc_not_on_channel'));
+        else this.num('482', ircChannel(room.name), t('irc_topic_not_yet'));
+        return;
+      }
+      case 'LIST':
+        this.peer.deliver({ kind: 'rooms', rooms: hub.rooms().map((r) => ({ name: r.name, users: r.size })) });
+        return;
+      case 'MODE':
+        this.modeCommand(session, msg);
+        return;
+      case 'WHO':
+        this.who(p[0]);
+        return;
+      case 'WHOIS':
+        this.whois(session, p[p.length - 1]);
+        return;
+      case 'ISON': {
+        const online = p.join(' ').split(' ').filter((nick) => nick !== '' && hub.findByNick(nick) !== undefined);
+        this.num('303', online.map((nick) => hub.findByNick(nick)?.nick ?? nick).join(' '));
+        return;
+      }
+      case 'AWAY':
+        if (p[0] === undefined || p[0] === '') this.num('305', t('irc_away'));
+        else this.num('306', t('irc_now_away'));
+        return;
+      case 'NICK':
+        this.nick(session, p[0]);
+        return;
+      case 'USER':
+      case 'PASS':
+        this.num('462', t('irc_already_registered'));
+        return;
+      case 'CAP':
+        this.cap(msg);
+        return;
+      case 'QUIT': {
+        session.farewell = p[0] === undefined || p[0] === '' ? undefined : sanitize(p[0]);
+        const reason = session.farewell === undefined ? t('reason_quit') : t('irc_quit', { message: session.farewell });
+        this.irc.line(`ERROR :${t('irc_closing_link', { reason })}`);
+        hub.leave(this.peer, 'quit');
+        this.peer.close('quit');
+        return;
+      }
+      default:
+        this.num('421', msg.command, t('irc_unknown_command'));
+    }
+  }
+
+  /** The room of `channel` (`#name`), if it exists. */
+  roomOf(channel: string): Room | undefined {
+    return channel.startsWith('#') ? this.hub.room(channel.slice(1)) : undefined;
+  }
+
+  /** The room of `channel` when this user is in it; else undefined, after the numeric that says why. */
+  memberRoom(session: Session, channel: string): Room | undefined {
+    const room = this.roomOf(channel);
+    if (room === undefined) this.num('403', channel, this.t('irc_no_such_channel'));
+    else if (!room.members.has(session.peer)) this.num('442', channel, this.t('irc_not_on_channel'));
+    else return room;
+    return undefined;
+  }
+
+  join(session: Session, channel: string): void {
+    const { t } = this;
+    if (!channel.startsWith('#')) {
+      this.num('403', channel, t('irc_no_such_channel'));
+      return;
+    }
+    const already = this.roomOf(channel)?.members.has(session.peer) === true;
+    const result = this.hub.joinRoom(session, channel.slice(1));
+    if (!(result instanceof Room)) {
+      const why = t(result.key, result.args);
+      this.num(result.key === 'room_too_many' ? '405' : '479', channel, t('irc_bad_channel', { reason: why }));
+      return;
+    }
+    if (already) return; // a JOIN of a channel one is in: nothing, as IRC servers do
+    this.names(result);
+    this.hub.replayJoin(session, result);
+  }
+
+  names(room: Room): void {
+    const nicks: string[] = [];
+    for (const s of room.members.values()) nicks.push(s.operator ? `@${s.nick}` : (s.nick as string));
+    for (const line of namesReply(this.irc.nick, room.name, nicks, this.t)) this.irc.line(line);
+  }
+
+  message(session: Session, msg: IrcMessage): void {
+    const { t, hub } = this;
+    const notice = msg.command === 'NOTICE';
+    const [targets, raw] = msg.params;
+    if (targets === undefined || targets === '') {
+      if (!notice) this.num('411', t('irc_no_recipient', { command: msg.command }));
+      return;
+    }
+    if (raw === undefined || raw === '') {
+      if (!notice) this.num('412', t('irc_no_text'));
+      return;
+    }
+    const action = ctcpAction(raw);
+    if (action === undefined && isCtcp(raw)) return; // CTCP VERSION, PING...: nobody here answers them
+    const text = sanitize(action ?? raw);
+    if (!/\S/.test(text)) return;
+    for (const target of targets.split(',')) {
+      if (target.startsWith('#')) {
+        const room = this.roomOf(target);
+        if (room === undefined) {
+          if (!notice) this.num('403', target, t('irc_no_such_channel'));
+        } else if (!room.members.has(session.peer)) {
+          if (!notice) this.num('404', target, t('irc_cannot_send'));
+        } else hub.say(session, room, text, action !== undefined);
+        continue;
+      }
+      const to = hub.findByNick(target);
+      if (to === undefined) {
+        if (!notice) this.num('401', target, t('msg_no_such_user', { name: target }));
+      } else if (to !== session) hub.tell(session, to, action === undefined ? text : `* ${session.name as string} ${text}`);
+    }
+  }
+
+  nick(session: Session, wanted: string | undefined): void {
+    if (wanted === undefined || wanted === '') {
+      this.num('431', this.t('irc_no_nick'));
+      return;
+    }
+    if (wanted === session.name) return;
+    const problem = this.nickProblem(wanted, session);
+    if (problem !== undefined) {
+      problem();
+      return;
+    }
+    this.hub.rename(session, normalizeName(wanted));
+  }
+
+  modeCommand(session: Session, msg: IrcMessage): void {
+    const [target, change] = msg.params;
+    if (target === undefined) {
+      this.num('461', 'MODE', this.t('irc_need_params'));
+      return;
+    }
+    if (target.startsWith('#')) {
+      const room = this.roomOf(target);
+      if (room === undefined) this.num('403', target, this.t('irc_no_such_channel'));
+      else if (change === undefined) this.num('324', ircChannel(room.name), '+nt');
+      else if (change === 'b' || change === '+b') this.num('368', ircChannel(room.name), this.t('irc_end_of_bans'));
+      else this.num('482', ircChannel(room.name), this.t('irc_chanop_needed'));
+      return;
+    }
+    const found = this.hub.findByNick(target);
+    if (found === undefined) this.num('401', target, this.t('msg_no_such_user', { name: target }));
+    else if (found !== session) this.num('502', "Can't change mode for other users");
+    else if (change === undefined) this.num('221', '+i');
+    else this.irc.line(`:${ircMask(this.irc.nick, 'irc.charla')} MODE ${this.irc.nick} :+i`);
+  }
+
+  /** WHO #channel or WHO nick: 352 per user, then 315. */
+  who(mask: string | undefined): void {
+    const { hub } = this;
+    const users: Session[] = [];
+    let channel = '*';
+    if (mask !== undefined) {
+      const room = this.roomOf(mask);
+      if (room !== undefined) {
+        channel = ircChannel(room.name);
+        users.push(...room.members.values());
+      } else {
+        const found = hub.findByNick(mask);
+        if (found !== undefined) users.push(found);
+      }
+    }
+    for (const s of users) {
+      const nick = s.nick as string;
+      const host = ircHost(s.peer.transport);
+      this.num('352', channel, nick, host, IRC_SERVER_NAME, nick, s.operator ? 'H*' : 'H', `0 ${s.name as string}`);
+    }
+    this.num('315', mask ?? '*', this.t('irc_end_of_who'));
+  }
+
+  whois(session: Session, nick: string | undefined): void {
+    const { t } = this;
+    if (nick === undefined) {
+      this.num('431', t('irc_no_nick'));
+      return;
+    }
+    const found = this.hub.findByNick(nick);
+    if (found === undefined) {
+      this.num('401', nick, t('msg_no_such_user', { name: nick }));
+      this.num('318', nick, t('irc_end_of_whois'));
+      return;
+    }
+    const foundNick = found.nick as string;
+    this.num('311', foundNick, foundNick, ircHost(found.peer.transport), '*', found.name as string);
+    const channels = [...found.rooms].map((r) => ircChannel(r.name));
+    if (channels.length > 0) this.num('319', foundNick, channels.join(' '));
+    this.num('312', foundNick, IRC_SERVER_NAME, t('irc_via', { transport: found.peer.transport.toUpperCase() }));
+    if (found.operator) this.num('313', foundNick, t('irc_operator'));
+    this.num('318', foundNick, t('irc_end_of_whois'));
+  }
+}
+
+function onPingTimer(conn: IrcConnection): void {
+  const { peer, opts, t } = conn;
+  if (peer.closed) return;
+  const { pingIntervalMs } = conn.ircOpts;
+  if (conn.pinged) {
+    conn.irc.line(`ERROR :${t('irc_closing_link', { reason: t('irc_ping_timeout', { seconds: Math.round((2 * pingIntervalMs) / 1000) }) })}`);
+    peer.closeReason = 'connection_lost';
+    conn.irc.close('timeout'); // flushes the ERROR; the hub hears connection_lost
+    return;
+  }
+  conn.pinged = true;
+  conn.irc.line(`PING :${IRC_SERVER_NAME}`);
+  conn.pingTimer = opts.timers.set(pingIntervalMs, onPingTimer, conn);
+}
