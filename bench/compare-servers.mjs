@@ -120,7 +120,10 @@ const charlaFlags = args['charla-flags'].split(' ').filter(Boolean);
 const benchMain = join(repo, 'dist/src/cli/main.js');
 if (!existsSync(charlaMain)) fail(`${charlaMain} is missing: build charla first (npx tsc -p .)`);
 if (generators.includes('charla') && !existsSync(benchMain)) fail(`${benchMain} is missing: build first (npx tsc -p .)`);
-const charlaHasBench = spawnSync(process.execPath, [charlaMain, 'server', '--help'], { encoding: 'utf8', timeout: 10_000 }).stdout?.includes('--bench');
+const charlaHelp = spawnSync(process.execPath, [charlaMain, 'server', '--help'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+const charlaHasBench = charlaHelp.includes('--bench');
+// Builds with an IRC port open it on 6667 by default: measured without it (and without UDP).
+const charlaNoIrc = charlaHelp.includes('--no-irc') ? ['--no-irc'] : [];
 const ngircd = which('ngircd');
 const python = which('python3');
 const seedScript = join(args['charla-dir'], 'test/fixtures/seed/servidor_chat.py');
@@ -235,7 +238,7 @@ async function startServer(name, dir) {
   const cpu = args['server-cpu'];
   if (name === 'charla') {
     // As the installed `charla` command runs it: with the Node flags of its shebang.
-    const argv = [...cliNodeFlags(charlaMain), charlaMain, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', '--quiet', ...(charlaHasBench ? ['--bench'] : []), ...charlaFlags];
+    const argv = [...cliNodeFlags(charlaMain), charlaMain, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', ...charlaNoIrc, '--quiet', ...(charlaHasBench ? ['--bench'] : []), ...charlaFlags];
     const proc = pinned(cpu, process.execPath, argv);
     const m = await waitForOutput(proc, proc.child.stdout, /TCP\b.*:(\d+)\s*\n/, 15_000, 'charla');
     drain(proc);
