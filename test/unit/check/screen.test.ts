@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Screen } from '../../src/check/screen.js';
+import { Screen } from '../../../src/check/screen.js';
 
 test('check screen - "\\r" writes over the row; the overwritten text is gone, a longer row keeps its tail', () => {
   const s = new Screen();
