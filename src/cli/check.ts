@@ -135,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
     if (positionals.length > 0) throw usage(`unexpected argument "${positionals[0]}" (files are graded with --cmd)`);
     const tcp = values.tcp === undefined ? undefined : parseEndpoint(values.tcp, '--tcp');
     const udp = values.udp === undefined ? undefined : parseEndpoint(values.udp, '--udp');
-    if (tcp === undefined && udp === undefined) throw usage('say what to check: --tcp HOST:PORT, --udp HOST:PORT, --cmd with files, or --client "COMMAND"');
+    if (tcp === undefined && udp === undefined) throw usage('say which server to check: --tcp HOST:PORT, --udp HOST:PORT, or --cmd with files (or a client: --client "COMMAND")');
     announceTraffic(lang, tcp, udp, only);
     const report = await runCheck({ ...check, lang, tcp, udp });
     const name = [tcp && `TCP ${tcp.host}:${tcp.port}`, udp && `UDP ${udp.host}:${udp.port}`].filter(Boolean).join(', ');

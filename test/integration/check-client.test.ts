@@ -32,7 +32,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ co
   });
 }
 
-suite('check client', { concurrency: 4 }, () => {
+suite('check client', { concurrency: 2 }, () => {
   test('check client - the terminal client (charla client --bare, name typed at its prompt) passes every client scenario', { skip }, async () => {
     const report = await check({ command: CHARLA_BARE });
     assert.deepEqual(statuses(report), {
