@@ -8,6 +8,7 @@ import type { Grade } from './rubric.js';
 import type { CheckReport, CheckResult } from './run.js';
 import type { Framing, Status } from './scenario.js';
 import { SCENARIOS } from './scenarios.js';
+import { CLIENT_SCENARIO_IDS } from './client.js';
 
 /** One server graded: a file in folder mode, or the target given with --tcp/--udp. */
 export interface Graded {
@@ -36,8 +37,8 @@ export function toJson(report: CheckReport, grade?: Grade): Record<string, unkno
     passed: report.passed,
     failed: report.failed,
     skipped: report.skipped,
-    framing: report.framing,
   };
+  if (report.subject !== 'client') out['framing'] = report.framing;
   if (grade !== undefined) out['grade'] = { points: grade.points, max: grade.max };
   return out;
 }
@@ -61,7 +62,7 @@ export function formatTable(report: CheckReport, opts: { lang: Lang; color: bool
   const groupW = Math.max('robustness'.length, t('check_col_group').length);
   const lines: string[] = [];
   lines.push(t('check_heading', { targets: opts.target }));
-  lines.push(framingText(opts.lang, report.framing));
+  if (report.subject !== 'client') lines.push(framingText(opts.lang, report.framing));
   lines.push('');
   const head = `${t('check_col_scenario').padEnd(idW)}  ${t('check_col_group').padEnd(groupW)}  ${t('check_col_result').padEnd(6)}  ${t('check_col_what')}`;
   lines.push(opts.color ? `${BOLD}${head}${RESET}` : head);
@@ -179,13 +180,16 @@ export function toHtml(graded: readonly Graded[], lang: Lang): string {
   const t = (key: MessageKey, params?: Record<string, string | number>): string => text(lang, key, params);
   const cell = (r: CheckResult | undefined): string =>
     r === undefined ? '<td>-</td>' : `<td class="${r.status}" title="${html(r.id)}">${MARK[r.status]}</td>`;
+  // The scenarios that were run (a server's, or a client's with --client), in their order.
+  const ran = new Set(graded.flatMap((g) => (g.report?.results ?? []).map((r) => r.id)));
+  const ids = [...SCENARIOS.map((s) => s.id).filter((id) => ran.has(id) || ran.size === 0), ...CLIENT_SCENARIO_IDS.filter((id) => ran.has(id))];
   const summary = [
     '<table class="grid"><tr><th>' + html(t('check_col_file')) + '</th>',
-    ...SCENARIOS.map((s) => `<th class="v"><a href="#s-${s.id}">${html(s.id)}</a></th>`),
+    ...ids.map((id) => ({ id })).map((s) => `<th class="v"><a href="#s-${s.id}">${html(s.id)}</a></th>`),
     '<th>✓/✗</th><th>' + html(t('check_col_state')) + '</th></tr>',
     ...graded.map(
       (g, i) =>
-        `<tr><td><a href="#f${i}">${html(g.name)}</a></td>${SCENARIOS.map((s) => cell(g.report?.results.find((r) => r.id === s.id))).join('')}` +
+        `<tr><td><a href="#f${i}">${html(g.name)}</a></td>${ids.map((id) => cell(g.report?.results.find((r) => r.id === id))).join('')}` +
         `<td>${g.report === undefined ? '-' : `${g.report.passed}/${g.report.failed}`}${g.grade === undefined ? '' : ` · ${g.grade.points}/${g.grade.max}`}</td><td>${html(g.stateText)}</td></tr>`,
     ),
     '</table>',
@@ -198,10 +202,11 @@ export function toHtml(graded: readonly Graded[], lang: Lang): string {
         (r.evidence === '' ? '' : `<details${r.status === 'fail' ? ' open' : ''}><summary>${html(t('check_evidence'))}</summary><pre>${html(r.evidence)}</pre></details>`) +
         '</td></tr>',
     );
-    const head = g.report === undefined ? '' : `<p>${html(framingText(lang, g.report.framing))}. ${html(t('check_summary', { passed: g.report.passed, failed: g.report.failed, skipped: g.report.skipped }))}${g.grade === undefined ? '' : ` ${html(gradeLine(lang, g.grade))}`}</p>`;
+    const framing = g.report === undefined || g.report.subject === 'client' ? '' : `${framingText(lang, g.report.framing)}. `;
+    const head = g.report === undefined ? '' : `<p>${html(framing)}${html(t('check_summary', { passed: g.report.passed, failed: g.report.failed, skipped: g.report.skipped }))}${g.grade === undefined ? '' : ` ${html(gradeLine(lang, g.grade))}`}</p>`;
     return `<section id="f${i}"><h2>${html(g.name)}</h2><p>${html(g.stateText)}</p>${head}<table class="results"><tr><th>${html(t('check_col_scenario'))}</th><th>${html(t('check_col_group'))}</th><th>${html(t('check_col_result'))}</th><th>${html(t('check_col_what'))}</th></tr>${rows.join('\n')}</table></section>`;
   });
-  const concepts = SCENARIOS.map((s) => `<dt id="s-${s.id}"><code>${s.id}</code> — ${html(t(`check_title_${s.id}` as MessageKey))}</dt><dd>${html(t(`check_explain_${s.id}` as MessageKey))}</dd>`).join('\n');
+  const concepts = ids.map((id) => ({ id })).map((s) => `<dt id="s-${s.id}"><code>${s.id}</code> — ${html(t(`check_title_${s.id}` as MessageKey))}</dt><dd>${html(t(`check_explain_${s.id}` as MessageKey))}</dd>`).join('\n');
   return `<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><title>charla check</title>
 <style>

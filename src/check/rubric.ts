@@ -8,6 +8,9 @@ import { CharlaError } from '../util/errors.js';
 import type { CheckResult } from './run.js';
 import type { Group } from './scenario.js';
 import { SCENARIOS } from './scenarios.js';
+import { CLIENT_SCENARIO_IDS } from './client.js';
+
+const ALL: ReadonlyArray<{ id: string; group: Group }> = [...SCENARIOS, ...CLIENT_SCENARIO_IDS.map((id) => ({ id, group: 'client' as const }))];
 
 export type Rubric = Record<string, number>;
 
@@ -29,10 +32,10 @@ export function parseRubric(json: string, source: string): Rubric {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new CharlaError('ERR_BAD_OPTION', `--rubric ${source} must be an object like {"seed": 60, "robustness": 40}`);
   }
-  const ids = new Set<string>([...SCENARIOS.map((s) => s.id), 'seed', 'robustness']);
+  const ids = new Set<string>([...ALL.map((s) => s.id), 'seed', 'robustness', 'client']);
   const rubric: Rubric = {};
   for (const [key, value] of Object.entries(data)) {
-    if (!ids.has(key)) throw new CharlaError('ERR_BAD_OPTION', `--rubric ${source}: "${key}" is neither a scenario id nor a group (seed, robustness)`);
+    if (!ids.has(key)) throw new CharlaError('ERR_BAD_OPTION', `--rubric ${source}: "${key}" is neither a scenario id nor a group (seed, robustness, client)`);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new CharlaError('ERR_BAD_OPTION', `--rubric ${source}: the points for "${key}" must be a number of at least 0`);
     }
@@ -44,8 +47,8 @@ export function parseRubric(json: string, source: string): Rubric {
 /** Each scenario's points under `rubric`. */
 export function weights(rubric: Rubric): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const group of ['seed', 'robustness'] as Group[]) {
-    const members = SCENARIOS.filter((s) => s.group === group);
+  for (const group of ['seed', 'robustness', 'client'] as Group[]) {
+    const members = ALL.filter((s) => s.group === group);
     const own = members.filter((s) => rubric[s.id] !== undefined);
     const shared = members.filter((s) => rubric[s.id] === undefined);
     for (const s of own) out[s.id] = rubric[s.id] as number;

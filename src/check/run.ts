@@ -47,6 +47,8 @@ export interface CheckReport {
   framing: Framing;
   /** How long each scenario took (ms), by id; not part of the JSON. */
   durations: Record<string, number>;
+  /** What was checked: a server (the default) or a client (`--client`). */
+  subject?: 'server' | 'client';
 }
 
 export async function runCheck(options: Partial<CheckOptions> & Pick<CheckOptions, 'tcp' | 'udp'>): Promise<CheckReport> {

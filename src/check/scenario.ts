@@ -9,7 +9,7 @@ import type { MessageKey } from '../hub/messages.js';
 import { showBytes, showText } from './escape.js';
 import { type Endpoint, type Inbox, TcpProbe, UdpProbe, sleep } from './probe.js';
 
-export type Group = 'seed' | 'robustness';
+export type Group = 'seed' | 'robustness' | 'client';
 export type Status = 'pass' | 'fail' | 'skip';
 export type Framing = 'lf' | 'crlf' | 'none' | 'unknown';
 

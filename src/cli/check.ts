@@ -3,6 +3,7 @@ import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Lang, text } from '../hub/messages.js';
+import { CLIENT_SCENARIO_IDS, runClientCheck } from '../check/client.js';
 import { gradeFolder, usesPlaceholder } from '../check/folder.js';
 import { splitCommand } from '../check/launch.js';
 import type { Endpoint } from '../check/probe.js';
@@ -16,6 +17,7 @@ import { badArgs, parseCount, parseLangFlag, parseNumber } from './args.js';
 
 const HELP = `Usage: charla check --tcp HOST:PORT [--udp HOST:PORT] [options]
        charla check --cmd "python3 {file} 127.0.0.1 {port}" FILE... [options]
+       charla check --client "python3 cliente_chat.py {host} {port}" [options]
 
 Grades a TP 4.2 chat server: runs scenarios (join notices, broadcast, /listar, /quitar, a FIN
 and a RST, UTF-8, framing, duplicate names, 20 clients at once, a slow reader, a 1 MiB line,
@@ -29,6 +31,12 @@ Which server:
                       {dir}, {host}, {port} (TCP) and {udp_port} (UDP) are filled in
   --start-timeout S   how long a started server gets to listen (default 10)
   --jobs N            servers graded at once in folder mode (default 1)
+
+Which client (instead of a server):
+  --client "COMMAND"  run a fake seed-style server on a free loopback port, start COMMAND on a
+                      terminal ({host} and {port} filled in), type the name at its prompt, and
+                      check what it shows and sends (client_* scenarios; needs python3 for the
+                      terminal); --start-timeout is how long it gets to connect
 
 What to run:
   --only ID,ID        run only these scenarios (the others are SKIP); ids: see the table
@@ -59,6 +67,7 @@ export async function run(argv: string[]): Promise<number> {
         tcp: { type: 'string' },
         udp: { type: 'string' },
         cmd: { type: 'string' },
+        client: { type: 'string' },
         'start-timeout': { type: 'string' },
         jobs: { type: 'string' },
         only: { type: 'string' },
@@ -82,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const lang = parseLangFlag(values.lang);
-  const only = parseOnly(values.only);
+  const only = parseOnly(values.only, values.client === undefined ? SCENARIO_IDS : CLIENT_SCENARIO_IDS);
   const check: Partial<CheckOptions> = {
     only,
     runDeadlineMs: Math.round(parseNumber(values.timeout, '--timeout', CHECK_DEFAULTS.runDeadlineMs / 1000, 1, 3600) * 1000),
@@ -92,10 +101,23 @@ export async function run(argv: string[]): Promise<number> {
   const color = !values['no-color'] && !values.json && process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
 
   let graded: Graded[];
-  if (values.cmd !== undefined) {
+  if (values.client !== undefined) {
+    if (values.tcp !== undefined || values.udp !== undefined || values.cmd !== undefined) throw usage('--client checks a client: give it alone, without --tcp, --udp or --cmd');
+    if (positionals.length > 0) throw usage(`unexpected argument "${positionals[0]}" (--client takes one command)`);
+    const command = splitCommandFlag(values.client, '--client');
+    if (!command.some((w) => w.includes('{port}'))) throw usage('--client must say where the client connects: {port} (and {host}), e.g. "python3 cliente_chat.py {host} {port}"');
+    const report = await runClientCheck({
+      ...check,
+      command,
+      lang,
+      startMs: Math.round(parseNumber(values['start-timeout'], '--start-timeout', 10, 0.1, 600) * 1000),
+    });
+    const name = `client: ${values.client}`;
+    graded = [{ name, state: 'ok', stateText: text(lang, 'check_server_ok'), report, grade: rubric === undefined ? undefined : grade(rubric, report.results) }];
+  } else if (values.cmd !== undefined) {
     if (values.tcp !== undefined || values.udp !== undefined) throw usage('give either --cmd and files, or --tcp/--udp, not both');
     if (positionals.length === 0) throw usage('--cmd needs the files to grade after it, e.g. alumnos/*/servidor_chat.py');
-    const command = splitCommandFlag(values.cmd);
+    const command = splitCommandFlag(values.cmd, '--cmd');
     if (!usesPlaceholder(command, 'port') && !usesPlaceholder(command, 'udp_port')) throw usage('--cmd must say where the server listens: {port} (TCP) and/or {udp_port} (UDP)');
     graded = await gradeFolder({
       command,
@@ -113,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
     if (positionals.length > 0) throw usage(`unexpected argument "${positionals[0]}" (files are graded with --cmd)`);
     const tcp = values.tcp === undefined ? undefined : parseEndpoint(values.tcp, '--tcp');
     const udp = values.udp === undefined ? undefined : parseEndpoint(values.udp, '--udp');
-    if (tcp === undefined && udp === undefined) throw usage('say which server to check: --tcp HOST:PORT, --udp HOST:PORT, or --cmd with files');
+    if (tcp === undefined && udp === undefined) throw usage('say which server to check: --tcp HOST:PORT, --udp HOST:PORT, or --cmd with files (or a client: --client "COMMAND")');
     announceTraffic(lang, tcp, udp, only);
     const report = await runCheck({ ...check, lang, tcp, udp });
     const name = [tcp && `TCP ${tcp.host}:${tcp.port}`, udp && `UDP ${udp.host}:${udp.port}`].filter(Boolean).join(', ');
@@ -158,21 +180,21 @@ function usage(message: string): CharlaError {
   return new CharlaError('ERR_BAD_OPTION', `${message} (see charla check --help)`);
 }
 
-function parseOnly(value: string | undefined): string[] | undefined {
+function parseOnly(value: string | undefined, known: readonly string[]): string[] | undefined {
   if (value === undefined) return undefined;
   const ids = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const id of ids) if (!SCENARIO_IDS.includes(id)) throw usage(`--only: unknown scenario "${id}"; the ids are ${SCENARIO_IDS.join(', ')}`);
+  for (const id of ids) if (!known.includes(id)) throw usage(`--only: unknown scenario "${id}"; the ids are ${known.join(', ')}`);
   if (ids.length === 0) throw usage('--only needs at least one scenario id');
   return ids;
 }
 
-function splitCommandFlag(value: string): string[] {
+function splitCommandFlag(value: string, flag: string): string[] {
   try {
     const words = splitCommand(value);
     if (words.length === 0) throw new Error('it is empty');
     return words;
   } catch (err) {
-    throw usage(`--cmd: ${(err as Error).message}`);
+    throw usage(`${flag}: ${(err as Error).message}`);
   }
 }
 

@@ -517,6 +517,50 @@ const CATALOGUE = {
     en: 'Over UDP /listar is request-response too: answer with sendto() to the address that asked, with the registered names, instead of broadcasting it as a message.',
   },
 
+  check_title_client_batched: { es: 'cliente: dos mensajes en un segmento', en: 'client: two messages in one segment' },
+  check_title_client_split_utf8: { es: 'cliente: carácter UTF-8 partido', en: 'client: UTF-8 character split' },
+  check_title_client_typing: { es: 'cliente: mensaje mientras se escribe', en: 'client: a message while typing' },
+  check_title_client_typed_intact: { es: 'cliente: lo escrito llega intacto', en: 'client: what is typed arrives intact' },
+  check_title_client_server_gone: { es: 'cliente: el servidor se va', en: 'client: the server goes away' },
+
+  check_explain_client_batched: {
+    es: 'TCP es un flujo de bytes: un solo recv() puede traer dos mensajes del servidor (el del seed los envía sin separador, otros los separan con "\\n"). Muestra todo lo recibido, sin perder nada; si el servidor delimita con "\\n", acumula y muestra cada línea por separado.',
+    en: 'TCP is a byte stream: one recv() can bring two of the server\'s messages (the seed\'s server sends them with no separator, others separate them with "\\n"). Show everything received, losing nothing; if the server delimits with "\\n", accumulate and show each line on its own.',
+  },
+  check_explain_client_split_utf8: {
+    es: 'En UTF-8 "é" ocupa 2 bytes y TCP puede cortar entre ellos: recv(1024).decode("utf-8") lanza UnicodeDecodeError con medio carácter, y un except que sale del bucle deja al cliente sin leer (o cerrado). Decodifica con un decodificador incremental (codecs.getincrementaldecoder("utf-8")()), que guarda el medio carácter hasta el siguiente recv().',
+    en: 'In UTF-8 "é" takes 2 bytes and TCP may cut between them: recv(1024).decode("utf-8") raises UnicodeDecodeError on half a character, and an except that leaves the loop leaves the client not reading (or closed). Decode with an incremental decoder (codecs.getincrementaldecoder("utf-8")()), which keeps the half character until the next recv().',
+  },
+  check_explain_client_typing: {
+    es: 'La pantalla es compartida: el hilo que recibe escribe en la misma línea donde el usuario está escribiendo. print("\\r" + datos) borra de la vista lo que lleva escrito (aunque siga en el búfer de input()). Tras mostrar el mensaje, vuelve a dibujar el prompt con lo escrito hasta ahora (por ejemplo con readline: readline.get_line_buffer()), o usa una interfaz que separe la entrada de la salida.',
+    en: 'The screen is shared: the receiving thread writes on the very line where the user is typing. print("\\r" + data) wipes what they have typed so far from view (though it is still in input()\'s buffer). After showing the message, draw the prompt again with what was typed so far (with readline, say: readline.get_line_buffer()), or use an interface that keeps input and output apart.',
+  },
+  check_explain_client_typed_intact: {
+    es: 'Lo que el usuario escribe debe llegar al servidor tal cual, aunque llegue un mensaje a mitad: codifica en UTF-8 una vez, envía la línea entera con sendall() y no mezcles en ella nada de lo recibido.',
+    en: 'What the user types must reach the server as it is, even when a message arrives halfway: encode to UTF-8 once, send the whole line with sendall(), and mix nothing received into it.',
+  },
+  check_explain_client_server_gone: {
+    es: 'Cuando el servidor cierra, recv() devuelve 0 bytes (b""). El hilo que recibe debe darse cuenta, avisar y terminar el programa entero (os._exit o avisar al hilo principal), no quedarse esperando en input().',
+    en: 'When the server closes, recv() returns 0 bytes (b""). The receiving thread must notice, say so and end the whole program (os._exit, or tell the main thread), not leave it waiting in input().',
+  },
+
+  check_found_client_no_connect: { es: 'El cliente no se conectó al servidor en {seconds} s; su pantalla: {got}.', en: 'The client did not connect to the server within {seconds} s; its screen: {got}.' },
+  check_found_client_exited_early: { es: 'El cliente terminó (código {code}) sin conectarse; su pantalla: {got}.', en: 'The client exited (code {code}) without connecting; its screen: {got}.' },
+  check_found_client_no_name: {
+    es: 'Tras escribir el nombre y Enter, el cliente no envió nada en {seconds} s; su pantalla: {got}.',
+    en: 'After the name and Enter were typed, the client sent nothing within {seconds} s; its screen: {got}.',
+  },
+  check_found_client_error: { es: 'No se pudo probar el cliente: {error}.', en: 'The client could not be checked: {error}.' },
+  check_found_client_died: { es: 'El cliente terminó (código {code}) al recibir {text}.', en: 'The client exited (code {code}) on receiving {text}.' },
+  check_found_client_missing: { es: 'El cliente no mostró {text}; su pantalla: {got}.', en: 'The client did not show {text}; its screen: {got}.' },
+  check_found_client_glued: { es: 'El cliente mostró {text} en una sola línea: {got}.', en: 'The client showed {text} on a single line: {got}.' },
+  check_found_client_mangled: { es: 'El cliente mostró {got} en lugar de {expected}.', en: 'The client showed {got} instead of {expected}.' },
+  check_found_client_typing_lost: {
+    es: 'Se estaba escribiendo {typed} cuando llegó un mensaje, y después la línea del cursor mostraba {got}: lo escrito desapareció de la vista.',
+    en: '{typed} was being typed when a message arrived, and afterwards the cursor\'s line showed {got}: what was typed vanished from view.',
+  },
+  check_found_client_sent: { es: 'Se escribió {expected} y el servidor recibió {got}.', en: '{expected} was typed and the server received {got}.' },
+  check_found_client_stays: { es: 'El servidor cerró la conexión y el cliente seguía abierto {seconds} s después.', en: 'The server closed the connection and the client was still running {seconds} s later.' },
   check_found_connect: { es: 'No se pudo conectar a {target}: {error}.', en: 'Could not connect to {target}: {error}.' },
   check_found_deadline: { es: 'La prueba no terminó en su plazo de {seconds} s.', en: 'The scenario did not finish within its {seconds} s deadline.' },
   check_found_no_join: {
@@ -568,6 +612,7 @@ const CATALOGUE = {
   check_skip_no_tcp: { es: 'sin servidor TCP (--tcp)', en: 'no TCP server (--tcp)' },
   check_skip_no_udp: { es: 'sin servidor UDP (--udp)', en: 'no UDP server (--udp)' },
   check_skip_run_deadline: { es: 'se agotó el plazo total ({seconds} s)', en: 'the run\'s deadline ({seconds} s) ran out' },
+  check_skip_no_python: { es: 'se necesita python3 (con su módulo pty) para manejar el cliente desde un terminal', en: 'python3 (with its pty module) is needed to drive the client from a terminal' },
   check_skip_not_selected: { es: 'no seleccionado (--only)', en: 'not selected (--only)' },
 
   check_framing_lf: { es: 'el servidor termina sus líneas con "\\n"', en: 'the server ends its lines with "\\n"' },
