@@ -195,7 +195,7 @@ export class IrcEncoder {
           numeric('323', me, [t('irc_end_of_list')]),
         ];
       case 'welcome':
-        return serverNotice(me, t(event.moved ? 'room_entered' : 'welcome', { name: event.name, room: event.room, users: event.users.map(ircNick).join(', ') }));
+        return serverNotice(me, t(event.moved ? 'room_entered' : 'welcome', { name: event.name, room: event.room, users: event.users.length === event.count ? event.users.map(ircNick).join(', ') : event.count }));
       case 'history': {
         const channel = ircChannel(event.room);
         if (event.entries.length === 0) return serverNotice(channel, t('history_empty', { room: event.room }));

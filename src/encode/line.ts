@@ -14,9 +14,6 @@ import { type ChatEvent, type History, isAnswer, type Refusal, type Reply, type 
 import { packLines } from '../hub/list-lines.js';
 import { LANGS, type Lang, type LeaveReason, type Translate, translator } from '../hub/messages.js';
 
-/** Users named in a welcome before it shows their count instead (and only while the line fits). */
-export const WELCOME_LIST_MAX = 20;
-
 const TRANSLATORS: Record<Lang, Translate> = Object.fromEntries(LANGS.map((lang) => [lang, translator(lang)])) as Record<Lang, Translate>;
 
 /** The line a user leaving for `reason` leaves behind: the seed's plain notice for a goodbye. */
@@ -121,13 +118,13 @@ function renderOne(event: OneLine, t: Translate): string {
  * The welcome (or, after a move, the confirmation naming the room): the names of who is there
  * while they are few and the line fits the receiver's bound, else their count.
  */
-function welcomeLine(t: Translate, { name, room, users, moved }: Extract<ChatEvent, { kind: 'welcome' }>, maxLineBytes: number): string {
+function welcomeLine(t: Translate, { name, room, count, users, moved }: Extract<ChatEvent, { kind: 'welcome' }>, maxLineBytes: number): string {
   const render = (list: string | number): string => (moved ? t('room_entered', { room, users: list }) : t('welcome', { name, users: list }));
-  if (users.length <= WELCOME_LIST_MAX) {
+  if (users.length === count && count > 0) {
     const listed = render(users.join(', '));
     if (Buffer.byteLength(listed, 'utf8') <= maxLineBytes) return listed;
   }
-  return render(users.length);
+  return render(count);
 }
 
 /** The encoder every line transport shares. */

@@ -112,9 +112,18 @@ export interface Welcome {
   readonly kind: 'welcome';
   readonly name: string;
   readonly room: string;
+  /** How many are in the room, the newcomer included. */
+  readonly count: number;
+  /**
+   * Their names, in join order, while there are at most WELCOME_LIST_MAX of them; empty past
+   * that (the welcome then shows the count), so a join costs O(1) and not one name per user.
+   */
   readonly users: readonly string[];
   readonly moved: boolean;
 }
+
+/** Users named in a welcome before it shows their count instead (and only while the line fits). */
+export const WELCOME_LIST_MAX = 20;
 
 /** Past messages of a room, replayed to one user, each marked as past. */
 export interface History {

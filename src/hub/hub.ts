@@ -4,7 +4,7 @@ import { sanitize } from '../protocol/sanitize.js';
 import { type Clock, monotonic } from '../util/clock.js';
 import { runCommand } from './commands.js';
 import { confusableKey } from './confusables.js';
-import { type ChatEvent, type EventArgs, type Refusal, refusal, reply } from './events.js';
+import { type ChatEvent, type EventArgs, type Refusal, refusal, reply, type Welcome, WELCOME_LIST_MAX } from './events.js';
 import { type Lang, type LeaveReason, type MessageKey, type Translate, translator } from './messages.js';
 import { checkName, foldName, ircNick, ircNickKey, isRoomName, MAX_MARKS_PER_BASE, MAX_ROOM_NAME_LENGTH, normalizeName, type NameProblem } from './names.js';
 import type { Peer } from './peer.js';
@@ -384,7 +384,7 @@ export class Hub {
     this.#name(session, name);
     const room = this.#general;
     this.#enter(session, room);
-    peer.deliver({ kind: 'welcome', name, room: room.name, users: room.names(), moved: false });
+    peer.deliver(welcome(name, room, false));
     room.broadcast({ kind: 'joined', room: room.name, name, from: undefined }, peer); // seed: everyone else hears the join
     this.#replay(session, room, this.options.replayOnJoin);
     if (this.logging) this.options.log(this.t('log_joined', { name, peer: peer.id }));
@@ -477,7 +477,7 @@ export class Hub {
     this.#closeIfEmpty(from);
     this.#enter(session, to);
     to.broadcast({ kind: 'joined', room: to.name, name: who, from: from.name }, session.peer);
-    session.peer.deliver({ kind: 'welcome', name: who, room: to.name, users: to.names(), moved: true });
+    session.peer.deliver(welcome(who, to, true));
     this.#replay(session, to, this.options.replayOnJoin);
   }
 
@@ -725,6 +725,12 @@ export class Hub {
 /** The key that makes look-alike room names collide: the UTS #39 skeleton, case ignored (hub/confusables.ts). */
 function lookalikeKey(name: string): string {
   return confusableKey(name);
+}
+
+/** The welcome to `room` (or, `moved`, the confirmation of a move there): its names only while they are few. */
+function welcome(name: string, room: Room, moved: boolean): Welcome {
+  const count = room.size;
+  return { kind: 'welcome', name, room: room.name, count, users: count <= WELCOME_LIST_MAX ? room.names() : [], moved };
 }
 
 /** Compares passwords in constant time (through fixed-length digests). */

@@ -49,12 +49,12 @@ for (const lang of LANGS) {
 
   test(`line encoder (${lang}) - the welcome and a move's confirmation: names while few and short, else the count`, () => {
     const users = ['ana', 'bob'];
-    assert.deepEqual(render({ kind: 'welcome', name: 'bob', room: 'general', users, moved: false }, lang), [t('welcome', { name: 'bob', users: 'ana, bob' })]);
-    assert.deepEqual(render({ kind: 'welcome', name: 'bob', room: 'juegos', users, moved: true }, lang), [t('room_entered', { room: 'juegos', users: 'ana, bob' })]);
-    const many = Array.from({ length: 21 }, (_, i) => `u${i}`);
-    assert.deepEqual(render({ kind: 'welcome', name: 'u20', room: 'general', users: many, moved: false }, lang), [t('welcome', { name: 'u20', users: 21 })]);
+    assert.deepEqual(render({ kind: 'welcome', name: 'bob', room: 'general', count: 2, users, moved: false }, lang), [t('welcome', { name: 'bob', users: 'ana, bob' })]);
+    assert.deepEqual(render({ kind: 'welcome', name: 'bob', room: 'juegos', count: 2, users, moved: true }, lang), [t('room_entered', { room: 'juegos', users: 'ana, bob' })]);
+    // Past 20 the hub sends only the count (a join must not cost one name per user).
+    assert.deepEqual(render({ kind: 'welcome', name: 'u20', room: 'general', count: 21, users: [], moved: false }, lang), [t('welcome', { name: 'u20', users: 21 })]);
     const long = Array.from({ length: 20 }, (_, i) => `${'n'.repeat(22)}${i}`);
-    assert.deepEqual(render({ kind: 'welcome', name: 'x', room: 'general', users: long, moved: false }, lang, 200), [t('welcome', { name: 'x', users: 20 })]);
+    assert.deepEqual(render({ kind: 'welcome', name: 'x', room: 'general', count: 20, users: long, moved: false }, lang, 200), [t('welcome', { name: 'x', users: 20 })]);
   });
 
   test(`line encoder (${lang}) - /listar and /salas lists, cut to the line bound, operators marked`, () => {
