@@ -459,7 +459,7 @@ const concurrentOrder: Scenario = {
       }),
     );
     const lastWords = (r: number): string[] => probes.flatMap((_, i) => (i === r ? [] : [word(i, LINES - 1)]));
-    await Promise.all(probes.map((p, r) => p.until(() => lastWords(r).every((w) => p.find(w, marks[r] as number) !== -1), ctx.timing.waitMs * 3)));
+    await Promise.all(probes.map((p, r) => p.until(() => lastWords(r).every((w) => p.find(w, marks[r] as number) !== -1), ctx.timing.waitMs * 5)));
     await Promise.all(probes.map((p) => p.quiet(ctx.timing.quietMs, ctx.timing.quietMs * 2)));
     let missing = 0;
     let disorder = 0;
