@@ -32,6 +32,20 @@ function around(text: string, needle: string, width = 40): string {
 }
 
 /** How many times `name` appears as a whole word in `text`. */
+/**
+ * `a` sends `/listar` and reads the answer: what came back (once it names `self`, and the line
+ * has gone quiet), or the finding that no list came.
+ */
+async function askList(ctx: Ctx, a: TcpProbe, self: string): Promise<string | Finding> {
+  const ml = a.mark();
+  await ctx.sendBare(a, '/listar');
+  const listed = await a.waitFor(self, ml, ctx.timing.waitMs);
+  await a.quiet(150, 1000);
+  ctx.saw(a, ml);
+  if (!listed) return find('check_found_no_list', { who: a.label, command: '/listar', names: self, seconds: ctx.seconds });
+  return a.since(ml);
+}
+
 function countWord(text: string, name: string): number {
   const re = new RegExp(`(?<![\\p{L}\\p{N}_])${name}(?![\\p{L}\\p{N}_])`, 'gu');
   return (text.match(re) ?? []).length;
@@ -382,13 +396,9 @@ const listarAfterLeave: Scenario = {
     await Promise.all([a.waitFor(bName, ma, ctx.timing.waitMs), b.waitClosed(ctx.timing.waitMs)]);
     b.destroy();
     await a.quiet(150, 1000);
-    const ml = a.mark();
-    await ctx.sendBare(a, '/listar');
-    const listed = await a.waitFor(aName, ml, ctx.timing.waitMs);
-    await a.quiet(150, 1000);
-    ctx.saw(a, ml);
-    if (!listed) return find('check_found_no_list', { who: a.label, command: '/listar', names: aName, seconds: ctx.seconds });
-    return countWord(a.since(ml), bName) > 0 ? find('check_found_ghost', { name: bName, got: around(a.since(ml), bName) }) : undefined;
+    const list = await askList(ctx, a, aName);
+    if (typeof list !== 'string') return list;
+    return countWord(list, bName) > 0 ? find('check_found_ghost', { name: bName, got: around(list, bName) }) : undefined;
   },
 };
 
@@ -407,13 +417,9 @@ const duplicateName: Scenario = {
     await ctx.sendBare(second, dup);
     await Promise.all([second.quiet(150, 1000), a.quiet(150, 1000)]);
     ctx.saw(second, m2);
-    const ml = a.mark();
-    await ctx.sendBare(a, '/listar');
-    const listed = await a.waitFor(aName, ml, ctx.timing.waitMs);
-    await a.quiet(150, 1000);
-    ctx.saw(a, ml);
-    if (!listed) return find('check_found_no_list', { who: a.label, command: '/listar', names: aName, seconds: ctx.seconds });
-    return countWord(a.since(ml), dup) > 1 ? find('check_found_duplicate', { name: dup, got: around(a.since(ml), dup) }) : undefined;
+    const list = await askList(ctx, a, aName);
+    if (typeof list !== 'string') return list;
+    return countWord(list, dup) > 1 ? find('check_found_duplicate', { name: dup, got: around(list, dup) }) : undefined;
   },
 };
 

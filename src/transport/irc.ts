@@ -29,11 +29,10 @@ import { ctcpAction, formatIrc, IRC_CONTENT_BYTES, IRC_TAG_BYTES, isCtcp, type I
 import { LineDecoder } from '../protocol/line-decoder.js';
 import { sanitize } from '../protocol/sanitize.js';
 import type { Timer } from '../util/clock.js';
-import { closed } from '../util/closed.js';
 import { VERSION } from '../util/version.js';
 import { StreamConnection } from './stream-connection.js';
 import { StreamPeer } from './stream-peer.js';
-import { Handshakes, TCP_DEFAULTS, type TcpOptions, TLS_HANDSHAKE_TIMEOUT_MS } from './tcp.js';
+import { closeAll, Handshakes, TCP_DEFAULTS, type TcpOptions, TLS_HANDSHAKE_TIMEOUT_MS } from './tcp.js';
 import type { Transport, TransportFactory, TransportStats } from './transport.js';
 
 /** Limits and timings of the IRC transport: the TCP transport's, and the PING interval. */
@@ -120,15 +119,7 @@ export async function listenIrc(hub: Hub, options: Partial<IrcOptions> = {}): Pr
       return { peers: peers.size };
     },
     stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    async close(graceMs) {
-      const sockets = [...handshakes.sockets.keys(), ...[...peers].map((p) => p.socket)];
-      const done = sockets.map(closed);
-      const timer = setTimeout(() => {
-        for (const s of sockets) s.destroy();
-      }, graceMs);
-      await Promise.all(done);
-      clearTimeout(timer);
-    },
+    close: (graceMs) => closeAll([...handshakes.sockets.keys(), ...[...peers].map((p) => p.socket)], graceMs),
   };
 }
 

@@ -145,18 +145,22 @@ export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Pr
       return { peers: peers.size, handshakes: handshakes.sockets.size };
     },
     stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    async close(graceMs) {
-      // Users close once their goodbye is flushed; the rest (a TLS handshake in progress, a
-      // client that never reads) are destroyed when the grace period ends.
-      const sockets = [...handshakes.sockets.keys(), ...[...peers].map((p) => p.socket)];
-      const done = sockets.map(closed);
-      const timer = setTimeout(() => {
-        for (const s of sockets) s.destroy();
-      }, graceMs);
-      await Promise.all(done);
-      clearTimeout(timer);
-    },
+    close: (graceMs) => closeAll([...handshakes.sockets.keys(), ...[...peers].map((p) => p.socket)], graceMs),
   };
+}
+
+/**
+ * Resolves when every socket has closed: users close once their goodbye is flushed; the rest
+ * (a TLS handshake in progress, a client that never reads) are destroyed when `graceMs` ends.
+ * Shutdown, not a user timeout: real time, so that a test's fake clock never holds a close.
+ */
+export async function closeAll(sockets: readonly net.Socket[], graceMs: number): Promise<void> {
+  const done = sockets.map(closed);
+  const timer = setTimeout(() => {
+    for (const s of sockets) s.destroy();
+  }, graceMs);
+  await Promise.all(done);
+  clearTimeout(timer);
 }
 
 /** A TLS client has this long to finish its handshake. */
