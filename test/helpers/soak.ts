@@ -7,7 +7,7 @@ import { checkDepartures, checkDeliveries, checkHandles, checkRoom } from './soa
 import { countHandles, type HandleCounts, heapAfterGc, kernelDrops, settledHandles } from './soak-measure.js';
 import { Member, type MemberAction, type MemberPlan, PUSH_TEXT, SlowReader } from './soak-members.js';
 import { Random } from './soak-random.js';
-import { type ChurnContext, type ChurnKind, type ChurnPlan, churnTransport, SCENARIOS, TCP_CHURN_WEIGHTS, UDP_CHURN_WEIGHTS } from './soak-scenarios.js';
+import { type ChurnContext, type ChurnKind, type ChurnPlan, churnTransport, SCENARIOS, TCP_CHURN_WEIGHTS, type TcpChurnKind, UDP_CHURN_WEIGHTS, type UdpChurnKind } from './soak-scenarios.js';
 import { Pacer, pause, SoakTcp, SoakUdp } from './soak-sockets.js';
 import { readLogReason, SOAK_LANG } from './soak-wire.js';
 import { within } from './within.js';
@@ -174,8 +174,16 @@ export function makePlan(opts: SoakOptions, rnd: Random): SoakPlan {
   const churners: ChurnPlan[] = [];
   const tcpChurners = opts.tcpClients - tcpMembers - slowCount;
   const udpChurners = opts.udpClients - udpMembers;
+  // Every kind runs at least once (a seed that drew no flooder would check no flood kick), then
+  // the rest are drawn by weight.
+  const tcpKinds = Object.keys(TCP_CHURN_WEIGHTS) as TcpChurnKind[];
+  const udpKinds = Object.keys(UDP_CHURN_WEIGHTS) as UdpChurnKind[];
   for (let i = 0; i < tcpChurners + udpChurners; i++) {
-    const kind: ChurnKind = i < tcpChurners ? rnd.weighted(TCP_CHURN_WEIGHTS) : rnd.weighted(UDP_CHURN_WEIGHTS);
+    const u = i - tcpChurners;
+    const kind: ChurnKind =
+      i < tcpChurners
+        ? (tcpKinds[i] ?? rnd.weighted(TCP_CHURN_WEIGHTS))
+        : (udpKinds[u] ?? rnd.weighted(UDP_CHURN_WEIGHTS));
     // Churners that leave by going silent start early, so the silence limit ends within the run.
     const latest = kind === 'udp-vanish' || kind === 'udp-flood' ? 0.4 : 0.75;
     churners.push({ index: i, kind, startMs: rnd.int(0, Math.round(opts.durationMs * latest)), rnd: rnd.fork() });
