@@ -20,8 +20,8 @@ export interface CodecSink {
   ready(): void;
   /** The server refused the user (the line that said so). */
   fail(line: string): void;
-  /** Text to write back to the server at once (PONG, JOIN). */
-  reply(text: string): void;
+  /** Bytes to write back to the server at once (PONG, JOIN; a WebSocket's frames). */
+  reply(bytes: string | Buffer): void;
   /** A server line worth reporting that is not fatal ("Error: ..." after registration). */
   note(line: string): void;
 }
@@ -141,7 +141,8 @@ export class LineCodec implements BenchCodec {
   }
 }
 
-function startsWith(buf: Buffer, start: number, end: number, prefix: string): boolean {
+/** True when `buf[start, end)` starts with the ASCII `prefix`. */
+export function startsWith(buf: Buffer, start: number, end: number, prefix: string): boolean {
   if (end - start < prefix.length) return false;
   for (let k = 0; k < prefix.length; k++) if (buf[start + k] !== prefix.charCodeAt(k)) return false;
   return true;

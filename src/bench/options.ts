@@ -1,13 +1,21 @@
 import { CharlaError } from '../util/errors.js';
 import { MARKER_BYTES, MAX_PAYLOAD_BYTES, MAX_SENDERS } from './payload.js';
 
+export type BenchProto = 'line' | 'irc' | 'ws' | 'ws-raw' | 'sio';
+export const BENCH_PROTOS: readonly BenchProto[] = ['line', 'irc', 'ws', 'ws-raw', 'sio'];
+
 /** What `charla bench` runs: the reference generator's knobs, same names, same defaults. */
 export interface BenchOptions {
   /** Target address: loopback only (127.0.0.0/8 or ::1). */
   host: string;
   /** Target port; 0 = start a charla server of our own (a child process) and use its port. */
   port: number;
-  proto: 'line' | 'irc';
+  /**
+   * line: charla's line protocol, the seed; irc: IRC servers (and charla's IRC port); ws:
+   * charla's WebSocket protocol; ws-raw: a bare WebSocket broadcast server; sio: socket.io's chat
+   * example (src/bench/ws-codec.ts).
+   */
+  proto: BenchProto;
   /** Users (N). */
   clients: number;
   /** The first S users send; -1 = all of them. */

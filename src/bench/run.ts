@@ -91,7 +91,8 @@ export async function runBench(options: Partial<BenchOptions> = {}, hooks: Bench
   }
   let server: SpawnedServer | undefined;
   if (opts.port === 0) {
-    server = await spawnCharlaServer({ ...hooks.spawn, proto: opts.proto }); // --proto irc: charla's own IRC port
+    if (opts.proto === 'ws-raw' || opts.proto === 'sio') throw new CharlaError('ERR_BAD_OPTION', `--proto ${opts.proto} loads a server of another kind: give its --port`);
+    server = await spawnCharlaServer({ ...hooks.spawn, proto: opts.proto }); // --proto irc / ws: charla's own IRC / HTTP port
     hooks.onServer?.(server);
   }
   try {

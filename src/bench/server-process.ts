@@ -26,7 +26,7 @@ export const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url)
  * The port in a line such as `charla: TCP escuchando en 127.0.0.1:5000` or `... listening on
  * [::1]:5000` (either language; `IRC` for the IRC port's line); undefined for any other line.
  */
-export function parseListeningLine(line: string, proto: 'TCP' | 'IRC' = 'TCP'): number | undefined {
+export function parseListeningLine(line: string, proto: 'TCP' | 'IRC' | 'HTTP' = 'TCP'): number | undefined {
   const m = new RegExp(`\\b${proto}\\b.*?(?:\\[[0-9a-fA-F:.]+\\]|\\d{1,3}(?:\\.\\d{1,3}){3}):(\\d{1,5})\\s*$`).exec(line);
   return m === null ? undefined : Number(m[1]);
 }
@@ -48,8 +48,8 @@ export interface SpawnOptions {
   serverArgs: string[];
   /** Bound on the wait for the listening line. */
   startTimeoutMs: number;
-  /** Which port the load goes to: the line protocol's (TCP) or the IRC port. */
-  proto: 'line' | 'irc';
+  /** Which port the load goes to: the line protocol's (TCP), the IRC port or the HTTP port (WebSocket). */
+  proto: 'line' | 'irc' | 'ws';
 }
 
 const SPAWN_DEFAULTS: SpawnOptions = { nodeArgs: [], serverArgs: [], startTimeoutMs: 15_000, proto: 'line' };
@@ -62,6 +62,7 @@ export async function spawnCharlaServer(options: Partial<SpawnOptions> = {}): Pr
   const opts = { ...SPAWN_DEFAULTS, ...options };
   // The IRC run keeps the TCP port too (the server warms its stream hot path up through it).
   const ports = opts.proto === 'irc' ? ['--irc-port', '0'] : ['--no-irc'];
+  if (opts.proto === 'ws') ports.push('--http-port', '0');
   const base = ['server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', ...ports, '--quiet', ...opts.serverArgs];
   try {
     return await startOnce(opts, [...base, '--bench']);
@@ -70,6 +71,9 @@ export async function spawnCharlaServer(options: Partial<SpawnOptions> = {}): Pr
     throw err instanceof StartFailure ? new CharlaError('ERR_UNAVAILABLE', err.message) : err;
   }
 }
+
+/** The banner line that gives the port each protocol's load goes to. */
+const LISTENER = { line: 'TCP', irc: 'IRC', ws: 'HTTP' } as const;
 
 class StartFailure extends Error {
   constructor(
@@ -100,7 +104,7 @@ async function startOnce(opts: SpawnOptions, args: string[]): Promise<SpawnedSer
   };
   process.once('exit', killOnExit);
   try {
-    const port = await readPort(child, opts.startTimeoutMs, exited, () => stderr, opts.proto === 'irc' ? 'IRC' : 'TCP');
+    const port = await readPort(child, opts.startTimeoutMs, exited, () => stderr, LISTENER[opts.proto]);
     child.stdout?.resume(); // keep draining: a full pipe would block the server
     return {
       pid: child.pid as number,
@@ -118,7 +122,7 @@ async function startOnce(opts: SpawnOptions, args: string[]): Promise<SpawnedSer
   }
 }
 
-function readPort(child: ChildProcess, timeoutMs: number, exited: Promise<unknown>, stderr: () => string, proto: 'TCP' | 'IRC'): Promise<number> {
+function readPort(child: ChildProcess, timeoutMs: number, exited: Promise<unknown>, stderr: () => string, proto: 'TCP' | 'IRC' | 'HTTP'): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new StartFailure(`charla server printed no listening line within ${timeoutMs} ms: ${stderr().trim()}`, stderr())), timeoutMs);

@@ -7,6 +7,8 @@
  * numbers are -1 there, and here too.
  */
 
+import type { BenchProto } from './options.js';
+
 /**
  * The `p`-th percentile of `sorted` (ascending) by the reference's rule: the element at
  * round(p/100 × (n−1)). NaN for an empty array.
@@ -85,7 +87,7 @@ export type EndReason =
  */
 export interface BenchResult {
   label: string;
-  proto: 'line' | 'irc';
+  proto: BenchProto;
   port: number;
   clients: number;
   senders: number;

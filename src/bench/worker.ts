@@ -11,6 +11,7 @@
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BenchCodec, type CodecSink, IrcCodec, LineCodec, framePayload, nickOf } from './client-codec.js';
+import { WsCodec } from './ws-codec.js';
 import { type Marker, encodePayload } from './payload.js';
 import {
   COUNT_MASK,
@@ -70,6 +71,20 @@ const METRONOME = metronomeIndex(threads);
 const TOTAL = totalIndex(threads);
 const expected = S * M * (N - 1);
 
+/** The protocol's client for user `name`. */
+function codecFor(name: string): BenchCodec {
+  switch (opts.proto) {
+    case 'irc':
+      return new IrcCodec(name, opts.channel);
+    case 'ws':
+    case 'ws-raw':
+    case 'sio':
+      return new WsCodec(name, opts.proto, `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${setup.port}`);
+    default:
+      return new LineCodec(name, opts.lineReady === 'write');
+  }
+}
+
 const users: User[] = [];
 for (let i = me; i < N; i += threads) {
   const name = nickOf(opts.nickPrefix, i);
@@ -78,7 +93,7 @@ for (let i = me; i < N; i += threads) {
     state: 'idle',
     attempts: 0,
     socket: undefined,
-    codec: opts.proto === 'irc' ? new IrcCodec(name, opts.channel) : new LineCodec(name, opts.lineReady === 'write'),
+    codec: codecFor(name),
     sink: undefined,
     error: undefined,
     sent: 0,
@@ -282,7 +297,9 @@ let passScheduled = false;
 let expireTimer: NodeJS.Timeout | undefined;
 let rotation = 0;
 const perSecond = opts.rate;
-const frameOf = (payload: string): string => framePayload(opts.proto, payload, opts.channel);
+const frameOf = (payload: string): string => framePayload(opts.proto === 'irc' ? 'irc' : 'line', payload, opts.channel);
+/** A WebSocket sender's payloads of one pass, framed together (one write). */
+const wsBatch: string[] = [];
 
 function schedulePass(): void {
   if (passScheduled || !going) return;
@@ -320,14 +337,21 @@ function sendPass(): void {
     while (u.sent < M && batch < opts.batch && u.sent < allowed && (opts.window === 0 || u.sent - Atomics.load(completed, u.index) - u.expired < opts.window)) {
       const ts = nowNs();
       if (perSecond > 0) lags[nLags++] = Math.max(0, ts - dueNs(u.index, u.sent));
-      out += frameOf(encodePayload(u.index, u.sent, ts, opts.size));
+      const payload = encodePayload(u.index, u.sent, ts, opts.size);
+      if (u.codec instanceof WsCodec) wsBatch.push(payload);
+      else out += frameOf(payload);
       (u.sendNs as Float64Array)[u.sent] = ts;
       u.sent++;
       batch++;
     }
     if (batch === 0) continue;
     sentTotal += batch;
-    u.socket.write(out);
+    if (u.codec instanceof WsCodec) {
+      u.socket.write(u.codec.frame(wsBatch));
+      wsBatch.length = 0;
+    } else {
+      u.socket.write(out);
+    }
     if (batch === opts.batch) more = true;
     if (perSecond > 0 && u.sent < M) nextDue = Math.min(nextDue, dueNs(u.index, u.sent));
   }

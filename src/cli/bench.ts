@@ -1,4 +1,4 @@
-import { BENCH_DEFAULTS, type BenchOptions, WORKLOADS } from '../bench/options.js';
+import { BENCH_DEFAULTS, BENCH_PROTOS, type BenchOptions, type BenchProto, WORKLOADS } from '../bench/options.js';
 import { formatProgress, formatResult } from '../bench/report.js';
 import { runBench } from '../bench/run.js';
 import { CharlaError } from '../util/errors.js';
@@ -30,9 +30,11 @@ Workload:
 Target:
   --host ADDR            loopback only: 127.0.0.0/8 or ::1 (default ${D.host})
   --port PORT            a server that is already running (default: start our own charla;
-                         with --proto irc, on its IRC port)
-  --proto line|irc       line: "name", then lines (charla, the seed); irc: NICK/USER/JOIN,
-                         PRIVMSG (ngIRCd, InspIRCd) (default ${D.proto})
+                         with --proto irc, on its IRC port; with --proto ws, its HTTP port)
+  --proto PROTO          line: "name", then lines (charla, the seed); irc: NICK/USER/JOIN,
+                         PRIVMSG (ngIRCd, InspIRCd); ws: charla's WebSocket protocol (/ws);
+                         ws-raw: a bare WebSocket broadcast server; sio: the socket.io chat
+                         example (chat message events) (default ${D.proto})
   --server-pid PID       read this process's CPU and RSS from /proc (automatic for our own server)
   --channel #NAME        IRC channel (default ${D.channel})
   --nick-prefix P        user names are P00000, P00001, ... (default ${D.nickPrefix})
@@ -101,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const base: BenchOptions = { ...BENCH_DEFAULTS, ...preset };
   const proto = values.proto ?? base.proto;
-  if (proto !== 'line' && proto !== 'irc') throw new CharlaError('ERR_BAD_OPTION', `--proto must be "line" or "irc", not "${proto}"`);
+  if (!isBenchProto(proto)) throw new CharlaError('ERR_BAD_OPTION', `--proto must be one of ${BENCH_PROTOS.join(', ')}, not "${proto}"`);
   const lineReady = values['line-ready'] ?? base.lineReady;
   if (lineReady !== 'welcome' && lineReady !== 'write') throw new CharlaError('ERR_BAD_OPTION', `--line-ready must be "welcome" or "write", not "${lineReady}"`);
   const opts: BenchOptions = {
@@ -162,4 +164,8 @@ export async function run(argv: string[]): Promise<number> {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+}
+
+function isBenchProto(value: string): value is BenchProto {
+  return (BENCH_PROTOS as readonly string[]).includes(value);
 }

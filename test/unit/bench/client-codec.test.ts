@@ -17,7 +17,7 @@ function recorder(): { sink: CodecSink; got: Recorded } {
     marker: (m) => got.markers.push([m.sender, m.seq]),
     ready: () => got.ready++,
     fail: (l) => got.failed.push(l),
-    reply: (t) => got.replies.push(t),
+    reply: (t) => got.replies.push(typeof t === 'string' ? t : t.toString('latin1')),
     note: (l) => got.notes.push(l),
   };
   return { sink, got };
