@@ -7,7 +7,13 @@
 //
 //   --reps N            repetitions per server and workload (default 3)
 //   --workloads LIST    a,b,c,d (default); also c20k: 19,900 idle users (what ulimit -n 20000 allows)
-//   --servers LIST      relay,charla,ngircd,seed (default: all that are available)
+//   --servers LIST      relay,charla,ngircd,seed (default: all that are available); the browser
+//                       issue's WebSocket servers: charla-ws (charla's /ws), naive-ws (a bare `ws`
+//                       broadcast server), socketio (the socket.io 4 chat example). WebSocket
+//                       servers are always loaded by charla bench (loadgen has no WebSocket);
+//                       use --generator charla to compare them with charla's line protocol
+//   --ws-anchors DIR    the WebSocket baselines (default ../shared/bench/ws-anchors, copied to a
+//                       temp directory and `npm install`ed there when it has no node_modules)
 //   --charla-dir DIR    the charla build to measure (default: this repository; needs dist/)
 //   --charla-flags F    more flags for `charla server`, e.g. "--no-warmup" (split on spaces)
 //   --ref DIR           the reference tools (default ../shared/bench next to this repository)
@@ -44,6 +50,7 @@ const { values: args } = parseArgs({
     'charla-dir': { type: 'string', default: repo },
     'charla-flags': { type: 'string', default: '' },
     ref: { type: 'string', default: resolve(repo, '../shared/bench') },
+    'ws-anchors': { type: 'string', default: resolve(repo, '../shared/bench/ws-anchors') },
     generator: { type: 'string' },
     'server-cpu': { type: 'string', default: '0' },
     'gen-cpu': { type: 'string', default: '1' },
@@ -127,13 +134,42 @@ const charlaNoIrc = charlaHelp.includes('--no-irc') ? ['--no-irc'] : [];
 const ngircd = which('ngircd');
 const python = which('python3');
 const seedScript = join(args['charla-dir'], 'test/fixtures/seed/servidor_chat.py');
+const WS_SERVERS = new Set(['charla-ws', 'naive-ws', 'socketio']);
+const charlaHasHttp = charlaHelp.includes('--http-port');
+// Builds with a browser port open it on 8080 by default: measured without it, but for charla-ws.
+const charlaNoHttp = charlaHelp.includes('--no-http') ? ['--no-http'] : [];
+
+/** The anchors with their dependencies installed (a temp copy when the folder has none); undefined if absent. */
+let anchorsDir;
+function wsAnchors() {
+  if (anchorsDir !== undefined) return anchorsDir || undefined;
+  const src = args['ws-anchors'];
+  anchorsDir = '';
+  if (!existsSync(join(src, 'naive-ws.mjs'))) return undefined;
+  if (existsSync(join(src, 'node_modules/ws'))) return (anchorsDir = src);
+  const dir = mkdtempSync(join(tmpdir(), 'charla-ws-anchors-'));
+  cpSync(src, dir, { recursive: true });
+  spawnSync('chmod', ['-R', 'u+w', dir]);
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) {
+    say(`ws anchors: npm install failed in ${dir}:\n${r.stderr || r.error}`);
+    return undefined;
+  }
+  return (anchorsDir = dir);
+}
 
 const available = {
   relay: ref ? true : 'no reference tools',
   charla: true,
   ngircd: ngircd ? true : 'not installed (apt-get install ngircd)',
   seed: python && existsSync(seedScript) ? true : 'needs python3 and test/fixtures/seed/servidor_chat.py',
+  'charla-ws': charlaHasHttp ? true : 'this charla build has no --http-port',
+  'naive-ws': 'lazy',
+  socketio: 'lazy',
 };
+for (const s of ['naive-ws', 'socketio']) {
+  if (args.servers.split(',').includes(s)) available[s] = wsAnchors() ? true : `no WebSocket anchors (${args['ws-anchors']})`;
+}
 const servers = args.servers.split(',').filter((s) => {
   if (!(s in available)) fail(`unknown server "${s}"`);
   if (available[s] !== true) say(`skipping ${s}: ${available[s]}`);
@@ -238,13 +274,27 @@ async function startServer(name, dir) {
   const cpu = args['server-cpu'];
   if (name === 'charla') {
     // As the installed `charla` command runs it: with the Node flags of its shebang.
-    const argv = [...cliNodeFlags(charlaMain), charlaMain, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', ...charlaNoIrc, '--quiet', ...(charlaHasBench ? ['--bench'] : []), ...charlaFlags];
+    const argv = [...cliNodeFlags(charlaMain), charlaMain, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', ...charlaNoIrc, ...charlaNoHttp, '--quiet', ...(charlaHasBench ? ['--bench'] : []), ...charlaFlags];
     const proc = pinned(cpu, process.execPath, argv);
     const m = await waitForOutput(proc, proc.child.stdout, /TCP\b.*:(\d+)\s*\n/, 15_000, 'charla');
     drain(proc);
     return { proc, pid: proc.child.pid, port: Number(m[1]), proto: 'line' };
   }
+  if (name === 'charla-ws') {
+    const argv = [...cliNodeFlags(charlaMain), charlaMain, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', ...charlaNoIrc, '--http-port', '0', '--quiet', ...(charlaHasBench ? ['--bench'] : []), ...charlaFlags];
+    const proc = pinned(cpu, process.execPath, argv);
+    const m = await waitForOutput(proc, proc.child.stdout, /HTTP\b.*:(\d+)\s*\n/, 15_000, 'charla-ws');
+    drain(proc);
+    return { proc, pid: proc.child.pid, port: Number(m[1]), proto: 'ws' };
+  }
   const port = await freePort();
+  if (name === 'naive-ws' || name === 'socketio') {
+    const script = join(wsAnchors(), name === 'naive-ws' ? 'naive-ws.mjs' : 'sio.mjs');
+    const proc = pinned(cpu, process.execPath, [script, String(port)], { cwd: wsAnchors() });
+    await waitForOutput(proc, proc.child.stdout, /ready/, 10_000, name);
+    drain(proc);
+    return { proc, pid: proc.child.pid, port, proto: name === 'naive-ws' ? 'ws-raw' : 'sio' };
+  }
   if (name === 'relay') {
     const proc = pinned(cpu, ref.relay, ['--port', String(port), '--lifetime-s', '1200']);
     await waitForOutput(proc, proc.child.stderr, /listening/, 10_000, 'relay');
@@ -298,7 +348,7 @@ async function runGenerator(server, workload, serverName, generator) {
   const flags = ['--proto', server.proto, ...WORKLOADS[workload], ...COMMON, '--port', String(server.port), '--server-pid', String(server.pid)];
   let cmd;
   let argv;
-  if (generator === 'loadgen') {
+  if (generator === 'loadgen' && !WS_SERVERS.has(serverName)) {
     cmd = ref.loadgen;
     argv = flags;
   } else {
@@ -352,7 +402,9 @@ function summarize(runs) {
 }
 
 /** Rows of the tables: a server, or a server and a generator when there are several. */
-const columns = servers.flatMap((server) => generators.map((gen) => ({ server, gen, key: generators.length > 1 ? `${server} (${gen === 'loadgen' ? 'loadgen' : 'charla bench'})` : server })));
+const columns = servers.flatMap((server) =>
+  (WS_SERVERS.has(server) ? ['charla'] : generators).map((gen) => ({ server, gen, key: generators.length > 1 ? `${server} (${gen === 'loadgen' ? 'loadgen' : 'charla bench'})` : server })),
+);
 
 function table(workload, results) {
   const rows = columns.map((c) => [c.key, summarize(results[c.key] ?? []), c]);
@@ -369,7 +421,29 @@ function table(workload, results) {
     for (const [s, m, c] of rows) lines.push(`| ${s} | ${fmt.n(m.dps)} | ${fmt.x(relayOf(c.gen) ? m.dps / relayOf(c.gen).dps : NaN)} | ${(m.ratio * 100).toFixed(2)}% | ${m.complete}/${m.n} | ${fmt.kb(m.cpu)} | ${fmt.ms(m.p50)} | ${fmt.ms(m.p99)} | ${m.reasons} |`);
   }
   const gen = generators[0];
-  return { lines, relay: relayOf(gen), charla: rows.find(([, , c]) => c.server === 'charla' && c.gen === gen)?.[1] };
+  return { lines, rows, relay: relayOf(gen), charla: rows.find(([, , c]) => c.server === 'charla' && c.gen === gen)?.[1] };
+}
+
+/**
+ * The browser issue's WebSocket targets (#10), on this run's medians: charla-ws at least 5× the
+ * naive ws server and socket.io on a and b, and 0.7× charla's line protocol when both were loaded
+ * by the same generator; c at most 8 KiB per idle user.
+ */
+function wsTargets(w, rows) {
+  const get = (name) => rows.find(([, , c]) => c.server === name)?.[1];
+  const ws = get('charla-ws');
+  if (!ws) return [];
+  const ok = (b) => (b ? 'PASS' : 'FAIL');
+  if (w === 'c') return [`- c over WebSocket: ≤ 8 KiB per idle user: ${fmt.kb(ws.rss)} KiB: ${ok(ws.rss <= 8 && ws.complete === ws.n)}`];
+  if (w !== 'a' && w !== 'b') return [];
+  const out = [];
+  for (const [name, min] of [['naive-ws', 5], ['socketio', 5]]) {
+    const other = get(name);
+    if (other) out.push(`- ${w} over WebSocket: ≥ ${min} × ${name}: ${fmt.x(ws.dps / other.dps)} × (${fmt.n(ws.dps)} vs ${fmt.n(other.dps)} deliveries/s): ${ok(ws.dps / other.dps >= min && ws.complete === ws.n)}`);
+  }
+  const line = rows.find(([, , c]) => c.server === 'charla' && c.gen === 'charla')?.[1];
+  if (line) out.push(`- ${w} over WebSocket: ≥ 0.7 × charla's line protocol (both by charla bench): ${fmt.x(ws.dps / line.dps)} ×: ${ok(ws.dps / line.dps >= 0.7)}`);
+  return out;
 }
 
 /** The targets of issue #4, checked on this run's medians. */
@@ -462,12 +536,15 @@ const md = [
   '',
 ];
 const checks = [];
+const wsChecks = [];
 for (const w of workloads) {
-  const { lines, relay, charla } = table(w, results[w]);
+  const { lines, rows, relay, charla } = table(w, results[w]);
   md.push(`## ${w}: \`${WORKLOADS[w].join(' ')}\``, '', ...lines, '');
   checks.push(...targets(w, relay, charla));
+  wsChecks.push(...wsTargets(w, rows));
 }
 if (checks.length > 0) md.push(`## Targets (issue #4), charla, measured with ${generators[0]}`, '', ...checks, '');
+if (wsChecks.length > 0) md.push('## Targets (issue #10), charla over WebSocket, measured with charla bench', '', ...wsChecks, '');
 md.push(`Raw results: ${rawPath}`, '');
 writeFileSync(join(out, 'results.md'), md.join('\n'));
 process.stdout.write(md.join('\n'));
