@@ -171,7 +171,7 @@ export class GbnSender implements ArqSender {
   }
 
   #afterProgress(): void {
-    if (this.#refused && this.#queue.length < this.config.maxQueue) {
+    if (this.#refused && (this.#queue.length < this.config.maxQueue || this.inFlight < this.config.window)) {
       this.#refused = false;
       this.#hooks.onWritable?.();
     }

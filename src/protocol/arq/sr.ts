@@ -116,7 +116,7 @@ export class SrSender implements ArqSender {
       this.#base++;
     }
     this.#pump();
-    if (this.#refused && this.#queue.length < this.config.maxQueue) {
+    if (this.#refused && (this.#queue.length < this.config.maxQueue || this.inFlight < this.config.window)) {
       this.#refused = false;
       this.#hooks.onWritable?.();
     }

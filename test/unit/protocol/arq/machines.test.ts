@@ -166,3 +166,17 @@ test('arq sr - the dilemma: seq bits 2, window 3 (unsafe), every ACK of the firs
   const safe = new ArqChannel({ ...config, seqBits: 3, unsafeWindow: false }, { fate: dropping({ ack: [1, 2, 3] }) }).run(messages(6));
   assert.deepEqual(safe.delivered, messages(6));
 });
+
+for (const protocol of ['gbn', 'sr'] as const) {
+  test(`arq ${protocol} - maxQueue 0: send takes a payload only when the window has room, and onWritable says when`, () => {
+    const clock = new FakeClock(0);
+    let writable = 0;
+    const sender = createArqSender({ protocol, window: 1, seqBits: 3, maxQueue: 0, rto: fixed }, clock, { transmit: () => {}, onWritable: () => writable++ });
+    assert.equal(sender.send(Buffer.from('a')), true);
+    assert.equal(sender.send(Buffer.from('b')), false);
+    sender.onDatagram(Buffer.from([0xfe, 1, 2, protocol === 'gbn' ? 2 : 3, 3, 0, 0, 0]));
+    assert.equal(writable, 1);
+    assert.equal(sender.send(Buffer.from('b')), true);
+    sender.close();
+  });
+}
