@@ -5,6 +5,12 @@
  * cumulative ("ACK n": every packet up to n arrived in order), so an ACK moves the window's base
  * past n; when the timer expires, every packet in flight is sent again (the whole window).
  *
+ * The timer backs off (RTO · 2^k after k timeouts of the same base packet) until an ACK moves
+ * the base: progress ends the back-off, as in Linux, even when Karn's rule allows no RTT sample.
+ * Keeping the doubled RTO until a clean sample (a strict reading of RFC 6298 5.7) starves
+ * Go-Back-N under loss: after a timeout every packet in flight counts as retransmitted, so the
+ * next clean sample needs a whole window without a loss, and the RTO climbs to its maximum.
+ *
  * Receiver: takes only the packet it expects next, delivers it, and ACKs the last packet it has
  * in order. Anything else (a duplicate, or a packet after a gap) is discarded and answered with
  * that same ACK again.
@@ -53,6 +59,8 @@ export class GbnSender implements ArqSender {
   #base = 0;
   #next = 0;
   #timer: Timer | undefined;
+  /** Timeouts of the current base packet: the timer's back-off (RTO · 2^retries). */
+  #baseRetries = 0;
   #refused = false;
   #closed = false;
 
@@ -112,6 +120,7 @@ export class GbnSender implements ArqSender {
     for (let i = this.#base; i <= k; i++) this.#slots[i % this.config.window] = undefined;
     this.counters.acked += k + 1 - this.#base;
     this.#base = k + 1;
+    this.#baseRetries = 0; // progress ends the back-off (as Linux does), sample or not
     this.#timers.clear(this.#timer);
     this.#timer = undefined;
     this.#pump();
@@ -149,7 +158,7 @@ export class GbnSender implements ArqSender {
   }
 
   #arm(): void {
-    this.#timer = this.#timers.set(this.#rto.rtoMs, onGbnTimeout, this);
+    this.#timer = this.#timers.set(this.#rto.backedOffMs(this.#baseRetries), onGbnTimeout, this);
   }
 
   /** (The timer's) the oldest packet's ACK did not come: back off, send the whole window again. */
@@ -158,8 +167,8 @@ export class GbnSender implements ArqSender {
     if (this.#closed || this.#base === this.#next) return;
     const now = this.#timers.now();
     this.counters.timeouts++;
-    this.#hooks.onEvent?.({ kind: 'timeout', at: now, index: this.#base, seq: this.#base % this.#space, rtoMs: this.#rto.rtoMs });
-    this.#rto.backOff();
+    this.#hooks.onEvent?.({ kind: 'timeout', at: now, index: this.#base, seq: this.#base % this.#space, rtoMs: this.#rto.backedOffMs(this.#baseRetries) });
+    this.#baseRetries++; // RFC 6298 5.5: back off, RTO · 2^retries, until the base moves
     this.#arm();
     for (let i = this.#base; i < this.#next; i++) {
       const slot = this.#slots[i % this.config.window] as Slot;

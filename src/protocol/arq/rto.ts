@@ -9,6 +9,9 @@
  *     clamped                  min <= RTO <= max (the RFC's min is 1 s; Linux uses 200 ms)
  *     on each timeout          RTO = min(2 RTO, max)   (back-off, until the next sample)
  *
+ * The machines back off with `backedOffMs(retries)`, per packet (see gbn.ts and sr.ts for why);
+ * `backOff()` is the RFC's connection-wide doubling, for a caller with one timer.
+ *
  * Karn's rule (the RFC's section 3) is the callers': a packet that was retransmitted gives no
  * sample, since its ACK cannot say which copy it answers.
  *
@@ -89,6 +92,15 @@ export class RtoEstimator {
       this.#srtt = (1 - RTO_ALPHA) * this.#srtt + RTO_ALPHA * rttMs;
     }
     if (this.#fixed === undefined) this.#rto = this.#clamp(this.#srtt + Math.max(this.#g, RTO_K * this.#rttvar));
+  }
+
+  /**
+   * The RTO for a packet already sent `retries` times again: RTO · 2^retries, up to the maximum.
+   * Selective Repeat's per-packet timers back off this way, each packet by its own count, so
+   * that several losses in one window do not multiply one shared RTO (a fixed RTO stays fixed).
+   */
+  backedOffMs(retries: number): number {
+    return this.#fixed ?? Math.min(this.#rto * 2 ** retries, this.#max);
   }
 
   /** The timer expired: double the RTO (RFC 6298 5.5), up to the maximum. */

@@ -3,7 +3,8 @@
  *
  * Sender: up to N packets in flight, each with its own timer; each ACK acknowledges one packet;
  * the window's base moves past every acknowledged packet at its start; a timer that expires
- * resends only its own packet.
+ * resends only its own packet, and backs off that packet's timer alone (RTO · 2^retries: with
+ * one shared doubling, k losses in a window would multiply the RTO by 2^k).
  *
  * Receiver: takes any packet inside its window [base, base + N - 1], ACKs it and buffers it;
  * delivers from the base as long as the buffer holds the next one. A packet from the window
@@ -37,6 +38,8 @@ interface SrSlot {
   datagram: Uint8Array;
   sentAt: number;
   retransmitted: boolean;
+  /** Times this packet has been sent again: its own back-off. */
+  retries: number;
   acked: boolean;
   timer: Timer | undefined;
 }
@@ -147,6 +150,7 @@ export class SrSender implements ArqSender {
         datagram: encodeArq('data', 'sr', this.config.seqBits, seq, payload),
         sentAt: this.#timers.now(),
         retransmitted: false,
+        retries: 0,
         acked: false,
         timer: undefined,
       };
@@ -165,11 +169,12 @@ export class SrSender implements ArqSender {
     const now = this.#timers.now();
     const seq = slot.index % this.#space;
     this.counters.timeouts++;
-    this.#hooks.onEvent?.({ kind: 'timeout', at: now, index: slot.index, seq, rtoMs: this.#rto.rtoMs });
-    this.#rto.backOff();
+    this.#hooks.onEvent?.({ kind: 'timeout', at: now, index: slot.index, seq, rtoMs: this.#rto.backedOffMs(slot.retries) });
+    // RFC 6298 5.5's back-off, per packet: RTO · 2^retries (the shared RTO is left to the estimate).
+    slot.retries++;
     slot.retransmitted = true;
     this.counters.retransmissions++;
-    slot.timer = this.#timers.set(this.#rto.rtoMs, onSrTimeout, slot);
+    slot.timer = this.#timers.set(this.#rto.backedOffMs(slot.retries), onSrTimeout, slot);
     this.#hooks.onEvent?.({ kind: 'data-sent', at: now, index: slot.index, seq, retransmission: true });
     this.#hooks.transmit(slot.datagram);
   }

@@ -180,3 +180,31 @@ for (const protocol of ['gbn', 'sr'] as const) {
     sender.close();
   });
 }
+
+test('arq sr - back-off is per packet: two losses in one window do not multiply the RTO', () => {
+  // Window 2: both packets lost twice. Each is re-armed with 2 x RTO after its first timeout;
+  // one shared doubling would re-arm the second with 4 x RTO.
+  const config = { protocol: 'sr' as const, window: 2, seqBits: 3, rto: { initialMs: 1000, minMs: 1 } };
+  const ch = new ArqChannel(config, { fate: dropping({ data: [1, 2, 3, 4] }) }).run(messages(2));
+  assert.deepEqual(ch.delivered, messages(2));
+  const timeouts = ch.events.filter((e) => e.kind === 'timeout').map((e) => e.at);
+  assert.deepEqual(timeouts, [1000, 1000, 3000, 3000]);
+});
+
+test('arq gbn - RFC 6298 back-off: the one timer doubles on each expiry, and a clean sample resets it', () => {
+  const config = { protocol: 'gbn' as const, window: 2, seqBits: 3, rto: { initialMs: 1000, minMs: 1 } };
+  const ch = new ArqChannel(config, { fate: dropping({ data: [1, 3] }) }).run(messages(3));
+  assert.deepEqual(ch.delivered, messages(3));
+  const timeouts = ch.events.filter((e) => e.kind === 'timeout').map((e) => [e.at, e.kind === 'timeout' ? e.rtoMs : 0]);
+  assert.deepEqual(timeouts, [[1000, 1000], [3000, 2000]]);
+});
+
+test('arq gbn - progress ends the back-off: a loss after a recovered one waits 1 RTO, not 2^k', () => {
+  // Packet 0 lost once (timeout at 1000, back-off to 2000); its retransmission arrives and the base moves:
+  // no clean sample (Karn), yet packet 1's loss is then timed with 1 RTO again.
+  const config = { protocol: 'gbn' as const, window: 1, seqBits: 3, rto: { initialMs: 1000, minMs: 1 } };
+  const ch = new ArqChannel(config, { fate: dropping({ data: [1, 3] }) }).run(messages(2));
+  assert.deepEqual(ch.delivered, messages(2));
+  const timeouts = ch.events.filter((e) => e.kind === 'timeout').map((e) => (e.kind === 'timeout' ? e.rtoMs : 0));
+  assert.deepEqual(timeouts, [1000, 1000]);
+});
