@@ -1,9 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CharlaError } from '../util/errors.js';
-import { type Impairment, validateImpairment } from '../lab/impairment.js';
+import { ARQ_PROTOCOLS, type ArqProtocol, ArqConfigError } from '../protocol/arq/index.js';
+import { parseDropScript } from '../lab/arq-link.js';
+import { arqNotes, runArqCompare } from '../lab/arq-compare.js';
+import { formatArqTable } from '../lab/arq-result.js';
+import { arqConfigOf } from '../lab/arq-run.js';
+import { describeImpairment, type Impairment, validateImpairment } from '../lab/impairment.js';
+import { newRunId } from '../lab/payload.js';
 import { cleanupLeftovers, kernelModeProblem } from '../lab/netns.js';
-import { COMPARE_DEFAULTS, COMPARE_LIMITS, type CompareOptions, type ModeRequest } from '../lab/options.js';
+import { COMPARE_DEFAULTS, COMPARE_LIMITS, type CompareOptions, LAB_PROTOCOLS, type LabProtocol, type ModeRequest } from '../lab/options.js';
 import { MIN_PAYLOAD_BYTES } from '../lab/payload.js';
 import { ProgressBar } from '../lab/progress.js';
 import { writeReport } from '../lab/report.js';
@@ -23,7 +29,19 @@ What to send:
   --messages K        messages per sender (default ${D.messages})
   --receivers R       receivers per protocol (default ${D.receivers})
   --size BYTES        bytes per message, ${MIN_PAYLOAD_BYTES} to ${COMPARE_LIMITS.sizeBytes[1]} (default ${D.sizeBytes})
-  --rate N            messages a second per sender (default ${D.ratePerSec}, what a normal server accepts)
+  --rate N            messages a second per sender (default ${D.ratePerSec}, what a normal server accepts);
+                      max: as fast as each protocol allows (ARQ: the window is the limit)
+
+Protocols:
+  --protocols LIST    any of tcp,udp,sw,gbn,sr (default tcp,udp). tcp and udp go through the chat
+                      server; sw (stop-and-wait), gbn (Go-Back-N) and sr (Selective Repeat) are
+                      ARQ over UDP, sender to receiver across an impaired link
+  --window N          ARQ window (gbn and sr; default 8; sw is always 1)
+  --seq-bits B        bits of the sequence numbers (default: sw 1, gbn and sr 8)
+  --rto MS            fixed retransmission timeout (default: RFC 6298's estimate, 200 ms floor)
+  --unsafe-window     allow a window the sequence space cannot tell apart (to see why the rule exists)
+  --direction D       what the impairment hits for ARQ: both (DATA and ACKs, default) or data
+  --drop LIST         drop chosen datagrams, counted from 1 per direction: data:3,ack:5,ack:7-9
 
 Network impairment (server -> clients):
   --loss PCT          lose this share of packets
@@ -70,6 +88,13 @@ export async function run(argv: string[]): Promise<number> {
     capture: { type: 'boolean' },
     report: { type: 'string' },
     cleanup: { type: 'boolean' },
+    protocols: { type: 'string' },
+    window: { type: 'string' },
+    'seq-bits': { type: 'string' },
+    rto: { type: 'string' },
+    'unsafe-window': { type: 'boolean' },
+    direction: { type: 'string' },
+    drop: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -89,20 +114,48 @@ export async function run(argv: string[]): Promise<number> {
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const s of signals) process.on(s, interrupt);
   const bar = process.stderr.isTTY ? new ProgressBar(process.stderr, opts.messages) : undefined;
-  try {
-    const { result, analyses } = await runCompare(opts, {
-      signal: controller.signal,
-      onProgress: (p) => bar?.update(p),
-      onNote: (line) => {
-        bar?.clear();
-        if (!values.json) console.error(`charla compare: ${line}`);
-      },
-    });
+  const note = (line: string): void => {
     bar?.clear();
-    if (values.json) console.log(JSON.stringify(result, null, 2));
-    else console.log(formatTable(result));
-    if (opts.reportDir !== undefined) {
-      const page = await writeReport(opts.reportDir, result, analyses);
+    if (!values.json) console.error(`charla compare: ${line}`);
+  };
+  const chat = opts.protocols.includes('tcp') || opts.protocols.includes('udp');
+  const arqProtocols = opts.protocols.filter((p): p is ArqProtocol => (ARQ_PROTOCOLS as readonly string[]).includes(p));
+  try {
+    const outcome = chat ? await runCompare(opts, { signal: controller.signal, onProgress: (p) => bar?.update(p), onNote: note }) : undefined;
+    bar?.clear();
+    const arq =
+      arqProtocols.length === 0
+        ? undefined
+        : await runArqCompare(
+            {
+              protocols: arqProtocols,
+              runId: outcome?.result.run.runId ?? newRunId(),
+              messages: opts.messages,
+              sizeBytes: opts.sizeBytes,
+              rate: opts.rateMax ? 'max' : opts.ratePerSec,
+              impairment: opts.impairment,
+              seed: opts.seed,
+              settings: opts.arq,
+            },
+            note,
+            controller.signal,
+          );
+    const extraNotes = arq === undefined ? [] : [...arqModeNotes(opts), ...arqNotes(arq.results)];
+    const json: Record<string, unknown> = outcome !== undefined ? { ...outcome.result } : arqOnlyHeader(opts);
+    if (arq !== undefined) {
+      json.arq = arq.report;
+      for (const r of arq.results) json[r.protocol] = r;
+      json.notes = [...((json.notes as string[] | undefined) ?? []), ...extraNotes];
+    }
+    if (values.json) console.log(JSON.stringify(json, null, 2));
+    else {
+      const parts: string[] = [];
+      if (outcome !== undefined) parts.push(formatTable(outcome.result));
+      if (arq !== undefined) parts.push(formatArqTable(arq.results, arq.report), ...(outcome === undefined || extraNotes.length > 0 ? [extraNotes.map((n) => `note: ${n}`).join('\n')] : []));
+      console.log(parts.filter((p) => p !== '').join('\n\n'));
+    }
+    if (opts.reportDir !== undefined && outcome !== undefined) {
+      const page = await writeReport(opts.reportDir, outcome.result, outcome.analyses);
       console.error(`charla compare: report written to ${page}`);
     }
     return 0;
@@ -120,6 +173,26 @@ export async function run(argv: string[]): Promise<number> {
 
 type Values = Record<string, string | boolean | undefined>;
 
+/** The JSON's head when only ARQ protocols ran (no chat server, so no tcp or udp object). */
+function arqOnlyHeader(opts: CompareOptions): Record<string, unknown> {
+  return {
+    mode: 'relay',
+    impairment: { ...opts.impairment, direction: opts.arq.direction, seed: opts.seed, requested: opts.impairment, unavailable: [] },
+    run: { messages: opts.messages, receivers: 1, sizeBytes: opts.sizeBytes, ratePerSec: opts.rateMax ? 'max' : opts.ratePerSec },
+    notes: [],
+    capture: null,
+  };
+}
+
+function arqModeNotes(opts: CompareOptions): string[] {
+  const notes = [
+    `ARQ protocols run sender to receiver over the lab's user-space link on loopback (impairment: ${describeImpairment(opts.impairment)}, ` +
+      `${opts.arq.direction === 'both' ? 'on DATA and ACKs' : 'on DATA only'}); the seed ${opts.seed} gives each protocol the same random choices`,
+  ];
+  if (opts.mode === 'kernel') notes.push('--kernel applies to tcp and udp only in this version: the ARQ protocols used the user-space link');
+  return notes;
+}
+
 /** Flags -> options, each checked with a message that names the flag. */
 export function toOptions(values: Values): CompareOptions {
   const str = (k: string): string | undefined => values[k] as string | undefined;
@@ -134,7 +207,10 @@ export function toOptions(values: Values): CompareOptions {
   });
   const L = COMPARE_LIMITS;
   const messages = wholeIn(str('messages'), '--messages', D.messages, L.messages);
-  const ratePerSec = parseNumber(str('rate'), '--rate', D.ratePerSec, L.ratePerSec[0], L.ratePerSec[1]);
+  const rateMax = str('rate') === 'max';
+  const ratePerSec = rateMax ? L.ratePerSec[1] : parseNumber(str('rate'), '--rate', D.ratePerSec, L.ratePerSec[0], L.ratePerSec[1]);
+  const protocols = parseProtocols(str('protocols'));
+  const arq = arqSettings(values, protocols);
   if (((messages - 1) / ratePerSec) * 1000 > L.maxSendingMs) {
     throw new CharlaError('ERR_BAD_OPTION', `--messages ${messages} at --rate ${ratePerSec} would take over an hour: send fewer or faster`);
   }
@@ -154,7 +230,53 @@ export function toOptions(values: Values): CompareOptions {
     seed: parseCount(str('seed'), '--seed', D.seed),
     captureFile: values.capture ? captureFileName(reportDir) : undefined,
     reportDir,
+    protocols,
+    rateMax,
+    arq,
   };
+}
+
+function parseProtocols(text: string | undefined): LabProtocol[] {
+  if (text === undefined) return D.protocols;
+  const list = text.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '');
+  const bad = list.find((p) => !(LAB_PROTOCOLS as readonly string[]).includes(p));
+  if (bad !== undefined || list.length === 0) {
+    throw new CharlaError('ERR_BAD_OPTION', `--protocols takes a list of ${LAB_PROTOCOLS.join(', ')}, not "${bad ?? text}"`);
+  }
+  return LAB_PROTOCOLS.filter((p) => list.includes(p));
+}
+
+/** The ARQ flags, each checked; the window rules checked here, before anything starts. */
+function arqSettings(values: Values, protocols: LabProtocol[]): CompareOptions['arq'] {
+  const str = (k: string): string | undefined => values[k] as string | undefined;
+  const direction = str('direction') ?? 'both';
+  if (direction !== 'both' && direction !== 'data') throw new CharlaError('ERR_BAD_OPTION', `--direction is both or data, not "${direction}"`);
+  let drops = D.arq.drops;
+  if (str('drop') !== undefined) {
+    try {
+      drops = parseDropScript(str('drop') as string);
+    } catch (err) {
+      throw new CharlaError('ERR_BAD_OPTION', `--drop: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const settings = {
+    window: str('window') === undefined ? undefined : wholeIn(str('window'), '--window', 8, [1, 32_768]),
+    seqBits: str('seq-bits') === undefined ? undefined : wholeIn(str('seq-bits'), '--seq-bits', 8, [1, 16]),
+    rtoMs: str('rto') === undefined ? undefined : parseNumber(str('rto'), '--rto', 0, 1, 60_000),
+    unsafeWindow: values['unsafe-window'] === true,
+    direction: direction as 'both' | 'data',
+    drops,
+  };
+  for (const p of protocols) {
+    if (!(ARQ_PROTOCOLS as readonly string[]).includes(p)) continue;
+    try {
+      arqConfigOf(p as ArqProtocol, settings);
+    } catch (err) {
+      if (err instanceof ArqConfigError) throw new CharlaError('ERR_BAD_OPTION', `${p}: ${err.message}${settings.unsafeWindow ? '' : ' (--unsafe-window runs it anyway, to show the failure)'}`);
+      throw err;
+    }
+  }
+  return settings;
 }
 
 function wholeIn(value: string | undefined, flag: string, fallback: number, [min, max]: readonly [number, number]): number {

@@ -2,7 +2,14 @@
  * What `charla compare` can be told: one options object, defaults in one place. The CLI maps
  * each flag to one field; `resolveTimings` derives the waits from the impairment.
  */
+import type { ArqProtocol } from '../protocol/arq/header.js';
+import { NO_DROPS } from './arq-link.js';
+import type { ArqSettings } from './arq-run.js';
 import { type Impairment, NO_IMPAIRMENT } from './impairment.js';
+
+/** What `--protocols` names: the chat's tcp and udp, and the ARQ protocols over UDP. */
+export type LabProtocol = 'tcp' | 'udp' | ArqProtocol;
+export const LAB_PROTOCOLS: readonly LabProtocol[] = ['tcp', 'udp', 'sw', 'gbn', 'sr'];
 
 /** The mode asked for: `--kernel`, `--relay`, or neither (kernel when it can, else relay). */
 export type ModeRequest = 'auto' | 'kernel' | 'relay';
@@ -39,6 +46,12 @@ export interface CompareOptions {
   reportDir: string | undefined;
   /** Every client must have joined within this long. */
   setupTimeoutMs: number;
+  /** `--protocols`: tcp and udp run through the chat server as before; sw, gbn, sr point to point. */
+  protocols: LabProtocol[];
+  /** `--rate max`: as fast as each protocol allows (tcp and udp: `ratePerSec` is then the flag's maximum). */
+  rateMax: boolean;
+  /** The ARQ protocols' flags. */
+  arq: ArqSettings;
 }
 
 /**
@@ -58,6 +71,9 @@ export const COMPARE_DEFAULTS: CompareOptions = {
   captureFile: undefined,
   reportDir: undefined,
   setupTimeoutMs: 20_000,
+  protocols: ['tcp', 'udp'],
+  rateMax: false,
+  arq: { window: undefined, seqBits: undefined, rtoMs: undefined, unsafeWindow: false, direction: 'both', drops: NO_DROPS },
 };
 
 /** Limits of the flags (the CLI's messages name them). */
