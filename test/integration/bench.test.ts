@@ -131,6 +131,41 @@ test("bench - --proto irc without --port measures charla's own IRC port", async 
   assert.ok(r.server_args?.includes('--irc-port'), String(r.server_args));
 });
 
+test("bench - --proto ws without --port measures charla's own WebSocket port: joins, sends line frames, counts message frames", async () => {
+  const r = await within(runBench({ proto: 'ws', clients: 6, msgs: 10, window: 4, settleMs: 0, threads: 1 }), 30_000, "a WebSocket run against charla's own server");
+  assert.equal(r.end_reason, 'complete', r.first_error);
+  assert.equal(r.delivered, 6 * 10 * 5);
+  assert.equal(r.dup, 0);
+  assert.ok(r.server_args?.includes('--http-port'), String(r.server_args));
+});
+
+test('bench - --proto ws-raw loads a bare ws broadcast server (the naive anchor of #10), answering its pings', async (t) => {
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await once(wss, 'listening');
+  t.after(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+  let pongs = 0;
+  wss.on('connection', (ws) => {
+    ws.on('pong', () => pongs++);
+    ws.ping('tick');
+    ws.on('message', (data) => {
+      for (const c of wss.clients) if (c !== ws) c.send(data, { binary: false });
+    });
+  });
+  const { port } = wss.address() as AddressInfo;
+  const r = await within(runBench({ proto: 'ws-raw', port, clients: 5, msgs: 12, window: 4, settleMs: 0, threads: 2 }), 20_000, 'a raw WebSocket run');
+  assert.equal(r.end_reason, 'complete', r.first_error);
+  assert.equal(r.delivered, 5 * 12 * 4);
+  assert.equal(pongs, 5, 'every user answered the ping');
+  for (const c of wss.clients) c.terminate();
+});
+
+test('bench - --proto ws-raw and sio need the --port of a server of their kind', async () => {
+  for (const proto of ['ws-raw', 'sio'] as const) {
+    await assert.rejects(runBench({ proto, clients: 2, msgs: 1 }), /give its --port/);
+  }
+});
+
 test('bench - a host outside loopback is refused before any connection, exit code 2', async (t) => {
   const { code, stderr } = await charlaBench(t, ['--host', '10.1.2.3', '--port', '5000'], 10_000);
   assert.equal(code, 2);
