@@ -61,10 +61,12 @@ export function captureFilter(tcpPort: number | undefined, udpPort: number | und
 /** Starts the tool and resolves once it says it is capturing. */
 export async function startCapture(tool: CaptureTool, target: CaptureTarget): Promise<Capture> {
   const filter = captureFilter(target.tcpPort, target.udpPort);
+  // An 8 MiB kernel buffer (the default is 2 MiB): a capture on a busy machine must not drop the
+  // very packets the lesson counts (`-B` is in KiB for tcpdump, MiB for tshark).
   const args =
     tool.name === 'tcpdump'
-      ? ['-i', target.iface, '-n', '-U', '--immediate-mode', '-w', target.file, ...(process.getuid?.() === 0 ? ['-Z', 'root'] : []), filter]
-      : ['-i', target.iface, '-n', '-q', '-F', 'pcap', '-w', target.file, '-f', filter];
+      ? ['-i', target.iface, '-n', '-U', '--immediate-mode', '-B', '8192', '-w', target.file, ...(process.getuid?.() === 0 ? ['-Z', 'root'] : []), filter]
+      : ['-i', target.iface, '-n', '-q', '-B', '8', '-F', 'pcap', '-w', target.file, '-f', filter];
   const argv = [...target.prefix, tool.path, ...args];
   const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
