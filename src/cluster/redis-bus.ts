@@ -157,6 +157,8 @@ export class RedisBus implements HubBus {
   readonly #sha = new Map<string, string>();
   #beat: NodeJS.Timeout | undefined;
   #lastRefresh = 0;
+  /** When set, the time after which users of nodes that have not rejoined are forgotten. */
+  #confirmAt: number | undefined;
   #reading: Promise<void> | undefined;
   /** Events published, and read back (for tests and the bench: the stream's lag is their difference). */
   published = 0;
@@ -186,7 +188,7 @@ export class RedisBus implements HubBus {
     const bus = new RedisBus({ ...CLUSTER_DEFAULTS, node: randomBytes(6).toString('hex'), ...options });
     try {
       await Promise.all([bus.#cmd.connect(), bus.#reader.connect()]);
-      await bus.#takeSnapshot();
+      await bus.#takeSnapshot(true);
       await bus.#loadHistory();
     } catch (err) {
       bus.#cmd.destroy();
@@ -368,9 +370,10 @@ export class RedisBus implements HubBus {
     return this.#cmd.sendCommand(['EVALSHA', sha, String(keys.length), ...keys, ...args]);
   }
 
-  async #takeSnapshot(): Promise<void> {
+  /** Reads the cluster's presence; on start (`atStart`) also where the stream stands, to read on from. */
+  async #takeSnapshot(atStart = false): Promise<void> {
     const reply = (await this.#eval(SNAPSHOT, [this.#keys.events, this.#keys.nodes], [this.options.prefix])) as unknown[];
-    this.#lastId = String(reply[0]);
+    if (atStart) this.#lastId = String(reply[0]);
     const nodes = new Map<string, BusUser[]>();
     for (let i = 1; i + 1 < reply.length; i += 2) {
       const users: BusUser[] = [];
@@ -473,7 +476,10 @@ export class RedisBus implements HubBus {
     for (const session of lost) hub.evict(session);
     await this.#rebuildPresence(hub);
     await this.#takeSnapshot();
-    hub.syncPresence(this.#snapshot, true);
+    // Nodes not in the snapshot may just not have rejoined yet: their users are confirmed (or
+    // forgotten) one node TTL later.
+    hub.syncPresence(this.#snapshot, true, true);
+    this.#confirmAt = Date.now() + this.options.nodeTtlMs;
     this.#whole = true;
     // The others learn this node's users again (a join of a user they know changes nothing).
     for (const session of hub.localSessions()) {
@@ -540,6 +546,11 @@ export class RedisBus implements HubBus {
       }
       const reaped = (await this.#eval(REAP, [this.#keys.nodes, this.#keys.events], [this.options.prefix, String(this.options.eventsMaxLen), '', 'connection_lost'])) as unknown[];
       for (let i = 0; i + 1 < reaped.length; i += 2) this.options.log(hub.t('log_cluster_reaped', { node: String(reaped[i]), users: Number(reaped[i + 1]) }));
+      if (this.#confirmAt !== undefined && Date.now() > this.#confirmAt) {
+        this.#confirmAt = undefined;
+        await this.#takeSnapshot();
+        hub.syncPresence(this.#snapshot, true);
+      }
       if (Date.now() - this.#lastRefresh > this.options.nameTtlMs / 3) {
         const lost = await this.#refreshNames(local);
         for (const session of lost) hub.evict(session);

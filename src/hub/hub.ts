@@ -1024,8 +1024,10 @@ export class Hub {
    * Makes what this hub knows of other nodes' users match `users` (the cluster's presence, by
    * node): unknown ones are added to their rooms, known ones no longer there leave (connection
    * lost). With `announce`, local members hear of each change; without (a node starting), not.
+   * With `onlyListedNodes`, the users of nodes `users` does not list are kept (a node rejoining
+   * after a Redis restart: the others may not have rebuilt their presence yet).
    */
-  syncPresence(users: ReadonlyMap<string, readonly BusUser[]>, announce: boolean): void {
+  syncPresence(users: ReadonlyMap<string, readonly BusUser[]>, announce: boolean, onlyListedNodes = false): void {
     if (this.#bus === undefined) return;
     const seen = new Set<Session>();
     for (const [node, list] of users) {
@@ -1042,7 +1044,10 @@ export class Hub {
         }
       }
     }
-    for (const session of this.remoteSessions()) if (!seen.has(session)) this.#forgetRemote(session, 'connection_lost', undefined, undefined, undefined, announce);
+    for (const session of this.remoteSessions()) {
+      if (seen.has(session) || (onlyListedNodes && !users.has(session.node as string))) continue;
+      this.#forgetRemote(session, 'connection_lost', undefined, undefined, undefined, announce);
+    }
   }
 
   /**
