@@ -712,7 +712,7 @@ export class Hub {
   #openRoom(name: string): Room {
     const key = foldName(name);
     const { history, historyBytes, store, wallClock } = this.options;
-    const room = new Room(name, key, lookalikeKey(name), new RoomLog({ room: key, name, maxEntries: history, maxBytes: historyBytes, now: wallClock, store }));
+    const room = new Room(name, key, lookalikeKey(name), new RoomLog({ room: key, name, maxEntries: history, maxBytes: historyBytes, now: wallClock, store, externalIds: this.#bus !== undefined }));
     this.#rooms.set(key, room);
     return room;
   }

@@ -77,6 +77,12 @@ export interface RoomLogOptions extends Partial<HistoryBounds> {
   room?: string;
   /** The room's name as shown, carried by every message event the log makes (default: `room`). */
   name?: string;
+  /**
+   * Ids come from elsewhere (a cluster's stream, through `add`), on another machine's clock: the
+   * log does not start above its own clock, so an entry numbered by a clock a little behind is
+   * still kept. `append` (a split node's local messages) numbers after the last one as always.
+   */
+  externalIds?: boolean;
 }
 
 /** The largest id handed out: 2^53 - 1. */
@@ -183,7 +189,7 @@ export class RoomLog {
     // Before anything is loaded, whatever a previous run said is unknown: ids below the first
     // one this log would hand out now.
     // Ids start above it too, so that even a clock set back right after this holds.
-    this.#unknownThrough = Math.max(0, clockId(this.#now()) - 1);
+    this.#unknownThrough = options.externalIds === true ? 0 : Math.max(0, clockId(this.#now()) - 1);
     this.#lastId = this.#unknownThrough;
     if (options.store !== undefined) this.#restore(options.store.load(this.#room));
   }
