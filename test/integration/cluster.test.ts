@@ -210,3 +210,29 @@ test('cluster - a 2-second Redis outage and restart with no persistence: each no
   assert.deepEqual(ana.lines.filter((l) => l.includes(' ha salido del chat')), []);
   assert.deepEqual(bob.lines.filter((l) => l.includes(' ha salido del chat')), []);
 });
+
+test('cluster - operators, mutes and removals reach across nodes; an announcement reaches every node', { skip }, async (t) => {
+  const redis = await startRedis(t);
+  const opts = { redis: redis.url, hub: { adminPassword: 'clave' } };
+  const a = await startTestServer(t, { ...opts, cluster: { node: 'a' } });
+  const b = await startTestServer(t, { ...opts, cluster: { node: 'b' } });
+  const ana = await joinAs(t, a.tcpPort, 'ana');
+  const bob = await joinAs(t, b.tcpPort, 'bob');
+  await ana.waitFor(es('user_joined', { name: 'bob' }));
+  ana.write('/admin clave\n');
+  await ana.waitFor(/operador/);
+  bob.write('/listar\n');
+  assert.equal(await bob.waitFor(/^Usuarios:/), 'Usuarios: bob, @ana', 'the operator mark is cluster-wide');
+  ana.write('/anunciar hola a todas las salas\n');
+  assert.equal(await bob.next(), es('announcement', { from: 'ana', text: 'hola a todas las salas' }));
+  ana.write('/silenciar bob 5\n');
+  assert.equal(await ana.waitFor(/silenciado/), es('mute_done', { name: 'bob', minutes: 5 }));
+  assert.equal(await bob.next(), es('muted_you', { by: 'ana', minutes: 5 }));
+  bob.write('no me oyen\n');
+  assert.match(await bob.next(), /^Error: /, 'the mute is enforced on bob’s own node');
+  ana.write('/expulsar bob basta\n');
+  assert.equal(await ana.waitFor(/expulsado\/a/), es('kick_done', { name: 'bob' }));
+  assert.equal(await ana.waitFor(/basta/), es('user_removed_because', { name: 'bob', by: 'ana', because: 'basta' }));
+  await bob.closedByServer();
+  assert.ok(!ana.lines.includes('bob: no me oyen'));
+});
