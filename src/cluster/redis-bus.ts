@@ -431,6 +431,10 @@ export class RedisBus implements HubBus {
     this.applied++;
     const own = event.node === this.node;
     if (event.t === 'pm' && event.toNode !== this.node) return;
+    // A leave of this node's that no session of it published (this node taken for dead by a
+    // reaper, or its own word on rejoining for someone who left while it was cut off): its
+    // users heard it already, or the user is in fact still here.
+    if (own && event.t === 'leave' && event.sid === 0) return;
     const origin = own && event.sid !== 0 ? this.#bySid.get(event.sid) : undefined;
     if (event.t === 'msg') {
       const room = hub.room(event.room);
@@ -474,6 +478,11 @@ export class RedisBus implements HubBus {
   async #rejoin(hub: Hub): Promise<void> {
     const lost = await this.#refreshNames(hub.localSessions());
     for (const session of lost) hub.evict(session);
+    // Users who left while this node was cut off: the others have not heard (after a Redis
+    // restart there is no old presence, and nothing to say).
+    const before = ((await this.#cmd.sendCommand(['HVALS', this.#keys.presence])) as string[]).map(parsePresence);
+    const here = new Set(hub.localSessions().map((s) => s.name as string));
+    for (const user of before) if (user !== undefined && !here.has(user.name)) await this.#publishGone(user);
     await this.#rebuildPresence(hub);
     await this.#takeSnapshot();
     // Nodes not in the snapshot may just not have rejoined yet: their users are confirmed (or
@@ -481,12 +490,17 @@ export class RedisBus implements HubBus {
     hub.syncPresence(this.#snapshot, true, true);
     this.#confirmAt = Date.now() + this.options.nodeTtlMs;
     this.#whole = true;
-    // The others learn this node's users again (a join of a user they know changes nothing).
-    for (const session of hub.localSessions()) {
-      if (session.rooms.size === 0) this.publish({ t: 'hello', user: busUser(session) }, session);
-      for (const room of session.rooms) this.publish({ t: 'join', room: room.name, user: busUser(session) }, session);
-    }
+    // The others learn this node's users again, with their rooms now (a user they know, in the
+    // rooms they knew, changes nothing).
+    for (const session of hub.localSessions()) this.publish({ t: 'hello', user: busUser(session) }, session);
     hub.clusterSplit(false);
+  }
+
+  /** Publishes that `user`, of this node, left (disconnected) while this node was cut off. */
+  async #publishGone(user: BusUser): Promise<void> {
+    const wire: WireEvent = { t: 'leave', rooms: user.rooms, name: user.name, reason: 'disconnected', node: this.node, sid: 0 };
+    const { events, presence, rooms } = this.#keys;
+    await this.#eval(PUBLISH, [events, events, presence, rooms], [String(this.options.eventsMaxLen), '0', JSON.stringify(wire), user.name, '', '', '']);
   }
 
   /** Refreshes (or takes again) every local user's name keys; returns the users whose names are now someone else's. */

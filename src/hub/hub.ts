@@ -905,9 +905,25 @@ export class Hub {
         room.broadcast(entry, except);
         return;
       }
-      case 'hello':
-        if (!own) this.#remoteSession(node, event.user);
+      case 'hello': {
+        // Who a user is and which rooms they are in (an IRC user registering; a node rejoining
+        // after a split, whose users may have moved meanwhile): rooms are made to match.
+        const session = own ? undefined : this.#remoteSession(node, event.user);
+        if (session === undefined) return;
+        const wanted = new Set(event.user.rooms.map((r) => foldName(r)));
+        for (const room of [...session.rooms]) {
+          if (wanted.has(room.key)) continue;
+          this.#remoteExit(session, room.name);
+          room.broadcast({ kind: 'left', room: room.name, name: session.name as string, reason: 'quit', parted: true });
+          this.#closeIfEmpty(room);
+        }
+        for (const name of event.user.rooms) {
+          const room = this.#remoteEnter(session, name);
+          room?.broadcast({ kind: 'joined', room: room.name, name: session.name as string, from: undefined });
+        }
+        session.operator = event.user.operator;
         return;
+      }
       case 'join': {
         const joined: ChatEvent = { kind: 'joined', room: event.room, name: event.user.name, from: undefined };
         if (own) {

@@ -221,6 +221,8 @@ test('cluster - operators, mutes and removals reach across nodes; an announcemen
   await ana.waitFor(es('user_joined', { name: 'bob' }));
   ana.write('/admin clave\n');
   await ana.waitFor(/operador/);
+  ana.write('listo\n'); // after the grant in the stream: once bob has it, node b knows
+  assert.equal(await bob.next(), 'ana: listo');
   bob.write('/listar\n');
   assert.equal(await bob.waitFor(/^Usuarios:/), 'Usuarios: bob, @ana', 'the operator mark is cluster-wide');
   ana.write('/anunciar hola a todas las salas\n');
