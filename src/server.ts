@@ -1,4 +1,5 @@
-import { Hub, type HubOptions, noLog } from './hub/hub.js';
+import { type ClusterOptions, RedisBus } from './cluster/redis-bus.js';
+import { Hub, HUB_DEFAULTS, type HubOptions, noLog } from './hub/hub.js';
 import type { Lang } from './hub/messages.js';
 import { type TcpOptions, type TcpTransport, tcpFactory, type WebPointer } from './transport/tcp.js';
 import { type IrcOptions, type IrcTransport, ircFactory, ircsFactory } from './transport/irc.js';
@@ -7,7 +8,7 @@ import { type UdpOptions, type UdpTransport, udpFactory } from './transport/udp.
 import { type WsOptions, type WsTransport, wsFactory } from './transport/ws.js';
 import { AddressList } from './util/address-list.js';
 import { type Clock, monotonic, nodeTimers, type Timers } from './util/clock.js';
-import { listenError } from './util/errors.js';
+import { CharlaError, listenError } from './util/errors.js';
 
 /** Everything `charla server` can be told; each component's options are merged over its defaults. */
 export interface ServerOptions {
@@ -61,6 +62,13 @@ export interface ServerOptions {
    * real time (the UDP sweep then judges silence by it).
    */
   now: Clock;
+  /**
+   * `redis://HOST:PORT/DB`: this server is one node of the chat every server started with the
+   * same Redis is (README "Several servers"). Undefined: it is the whole chat.
+   */
+  redis: string | undefined;
+  /** The cluster's timings and bounds (src/cluster/redis-bus.ts), over their defaults. */
+  cluster: Partial<Omit<ClusterOptions, 'url'>>;
 }
 
 export const SERVER_DEFAULTS: ServerOptions = {
@@ -86,6 +94,8 @@ export const SERVER_DEFAULTS: ServerOptions = {
   wsOptions: {},
   timers: undefined,
   now: monotonic,
+  redis: undefined,
+  cluster: {},
 };
 
 /** The room's limits when nothing else is said (see README "Limits and security"). */
@@ -108,6 +118,8 @@ export interface ChatServer {
   readonly http: WsTransport | undefined;
   /** The clock and timers the server runs on (`ServerOptions.timers`, or Node's). */
   readonly timers: Timers;
+  /** The cluster link, with `redis`. */
+  readonly cluster: RedisBus | undefined;
   /**
    * Graceful shutdown: stop accepting, tell every user, flush what was accepted, close every
    * socket (destroying those that do not finish within `graceMs`).
@@ -166,6 +178,15 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   const timers = opts.timers ?? nodeTimers(opts.now);
   const allow = new AddressList(opts.allow, { loopback: opts.exemptLoopback });
   const benchLifts = opts.bench ? { maxUsers: 0, maxConnectionsPerAddress: 0 } : {};
+  // A cluster node learns the others' users and the rooms' history before its hub is made (the
+  // hub's rooms load their history when made).
+  const cluster =
+    opts.redis === undefined
+      ? undefined
+      : await RedisBus.connect({ log: opts.log, historyMaxLen: opts.hub.history ?? HUB_DEFAULTS.history, ...opts.cluster, url: opts.redis }).catch((err: unknown) => {
+          throw new CharlaError('ERR_CONNECT', `cannot reach Redis at ${opts.redis}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        });
+  const clusterHub: Partial<HubOptions> = cluster === undefined ? {} : { bus: cluster, store: cluster.history };
   const hub = new Hub({
     lang: opts.lang,
     log: opts.log,
@@ -174,11 +195,16 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     now: timers.now,
     schedule: (ms, fn) => void timers.set(ms, call, fn).unref(),
     ...opts.hub,
+    ...clusterHub,
     ...benchLifts,
   });
   // A browser pointed at a chat port is told the browser port's URL, once it is known.
   const web: WebPointer = { port: undefined, secure: false };
   if (opts.http) opts.tcpOptions = { web, ...opts.tcpOptions };
+  if (cluster !== undefined) {
+    await cluster.attach(hub);
+    opts.log(hub.t('log_cluster_joined', { url: redactUrl(opts.redis as string), node: cluster.node, users: cluster.remoteUsersAtStart }));
+  }
   const transports: Transport[] = [];
   try {
     for (const planned of transportPlans(opts)) {
@@ -192,6 +218,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     }
   } catch (err) {
     await Promise.all(transports.flatMap((t) => [t.stopAccepting(), t.close(0)]));
+    await cluster?.close();
     throw err;
   }
   const browser = transports.find((t): t is WsTransport => t.kind === wsFactory.kind);
@@ -209,6 +236,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     ircs: transports.find((t): t is IrcTransport => t.kind === ircsFactory.kind),
     http: browser,
     timers,
+    cluster,
     close(graceMs = 2000) {
       closing ??= (async () => {
         // Stop accepting first (a TCP listener's promise resolves only once its users are gone,
@@ -216,12 +244,19 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
         const stopped = transports.map((t) => t.stopAccepting());
         hub.shutdown();
         await Promise.all([...stopped, ...transports.map((t) => t.close(graceMs))]);
+        // The other nodes hear that this one's users left (server shut down); their names are freed.
+        await cluster?.close();
         // Every message accepted is in the room's log: let the history store write the last of it.
         await hub.options.store?.close();
       })();
       return closing;
     },
   };
+}
+
+/** A Redis URL without its password, for the log. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
 
 /** Runs a thunk (the timer callback of the hub's scheduled work). */

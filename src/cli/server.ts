@@ -46,6 +46,11 @@ Rooms, history, moderation (see README "Rooms, history and moderation"):
   --data-dir DIR           keep each room's history in DIR across restarts (append-only files)
   --admin-password KEY     "/admin KEY" makes a user an operator (better: CHARLA_ADMIN_PASSWORD)
 
+Several servers, one chat (see README "Several servers"):
+  --redis URL              redis://HOST:PORT/DB: every server started with the same Redis is one
+                           chat (also CHARLA_REDIS_URL)
+  --node-id ID             this server's name in the cluster (default: random)
+
 Access:
   --password PW            users must send "/pass PW" before their name (better: set the
                            CHARLA_PASSWORD environment variable, so it is not in the process list)
@@ -108,6 +113,8 @@ export async function run(argv: string[]): Promise<number> {
     'registration-timeout': { type: 'string' },
     'idle-timeout': { type: 'string' },
     'udp-timeout': { type: 'string' },
+    redis: { type: 'string' },
+    'node-id': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -144,7 +151,13 @@ export async function run(argv: string[]): Promise<number> {
     ratePerSec: parseNumber(values.rate, '--rate', DEFAULT_RATE_LIMIT.ratePerSec, 0.01),
     burst: parseCount(values.burst, '--burst', DEFAULT_RATE_LIMIT.burst, 1),
   };
+  const redis = values.redis ?? process.env['CHARLA_REDIS_URL'] ?? undefined;
+  if (redis !== undefined && !/^rediss?:\/\//.test(redis)) throw new CharlaError('ERR_BAD_OPTION', `--redis: ${redis} is not a redis://HOST:PORT/DB URL`);
+  const nodeId = values['node-id'];
+  if (nodeId !== undefined && !/^[\w.-]{1,64}$/.test(nodeId)) throw new CharlaError('ERR_BAD_OPTION', '--node-id: letters, digits, ".", "-" and "_", at most 64');
   const options: Partial<ServerOptions> = {
+    redis: redis === '' ? undefined : redis,
+    cluster: nodeId === undefined ? {} : { node: nodeId },
     host,
     tcpPort: parsePort(values['tcp-port'], '--tcp-port', 5000),
     udpPort: parsePort(values['udp-port'], '--udp-port', 5001),

@@ -44,7 +44,7 @@ const HANDLERS: { [K in Command['kind']]: Handler<K> } = {
     // (cut into several lines when long, by the asker's encoder).
     const room = session.room;
     if (room === undefined) return;
-    const users = [...room.members.values()].map((s) => ({ name: s.name as string, operator: s.operator }));
+    const users = room.everyone().map((s) => ({ name: s.name as string, operator: s.operator }));
     session.peer.deliver({ kind: 'users', room: room.name, users });
   },
 
@@ -116,7 +116,7 @@ const HANDLERS: { [K in Command['kind']]: Handler<K> } = {
 
   announce(hub, session, { text }) {
     if (!operator(hub, session, '/anunciar')) return;
-    hub.broadcastAll({ kind: 'announce', from: session.name as string, text });
+    hub.announce(session, text);
   },
 
   usage(hub, session, { command }) {

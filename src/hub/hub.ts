@@ -7,9 +7,12 @@ import { confusableKey } from './confusables.js';
 import { type ChatEvent, type EventArgs, type Refusal, refusal, reply, type Welcome, WELCOME_LIST_MAX } from './events.js';
 import { type Lang, type LeaveReason, type MessageKey, type Translate, translator } from './messages.js';
 import { checkName, foldName, ircNick, ircNickKey, isRoomName, MAX_MARKS_PER_BASE, MAX_ROOM_NAME_LENGTH, normalizeName, type NameProblem } from './names.js';
+import type { BusEvent, BusUser, HubBus } from './bus.js';
 import type { Peer } from './peer.js';
+import { RemotePeer } from './remote-peer.js';
 import { Room } from './room.js';
 import { RoomLog } from './room-log.js';
+import type { RoomMessage } from './events.js';
 import type { HistoryStore } from './store/history-store.js';
 
 /** Options of the chat itself (transport limits live with the transports). */
@@ -48,6 +51,12 @@ export interface HubOptions {
   wallClock: () => number;
   /** Runs `fn` after `ms` (the wrong-operator-key delay); injected so tests can move time. */
   schedule: (ms: number, fn: () => void) => void;
+  /**
+   * The cluster this hub is one node of (src/cluster/, `--redis`): local users' room events go
+   * through it and come back in the cluster's order (hub/bus.ts). Undefined: this hub is the
+   * whole chat, and delivers everything at once.
+   */
+  bus: HubBus | undefined;
 }
 
 /** The silent log: with it the hub does not even format its log lines. */
@@ -70,7 +79,11 @@ export const HUB_DEFAULTS: HubOptions = {
   now: monotonic,
   wallClock: Date.now,
   schedule: (ms, fn) => void setTimeout(fn, ms).unref(),
+  bus: undefined,
 };
+
+/** Lines a session may send while its name claim is out to the cluster; more are dropped. */
+export const MAX_HELD_LINES = 64;
 
 /** The seed's one room: everyone starts here, and it never goes away. */
 export const GENERAL_ROOM = 'general';
@@ -110,6 +123,10 @@ export interface Session {
   /** Who removed this user, and why, for the room's notice. */
   removedBy: string | undefined;
   removedBecause: string | undefined;
+  /** The cluster node this user is on, when it is not this one (the peer is then a RemotePeer). */
+  node: string | undefined;
+  /** Lines that arrived while a name claim was out to the cluster, handled once it is answered. */
+  held: string[] | undefined;
 }
 
 const NAME_ERRORS: Record<NameProblem, 'name_empty' | 'name_too_long' | 'name_invalid' | 'name_marks' | 'name_reserved'> = {
@@ -149,10 +166,12 @@ export class Hub {
   /** Rooms by `foldName` of their name; `general` first and always there. */
   readonly #rooms = new Map<string, Room>();
   readonly #general: Room;
+  readonly #bus: HubBus | undefined;
   #closed = false;
 
   constructor(options: Partial<HubOptions> = {}) {
     this.options = { ...HUB_DEFAULTS, ...options };
+    this.#bus = this.options.bus;
     this.t = translator(this.options.lang);
     this.#general = this.#openRoom(GENERAL_ROOM);
   }
@@ -252,6 +271,8 @@ export class Hub {
       adminPending: false,
       removedBy: undefined,
       removedBecause: undefined,
+      node: undefined,
+      held: undefined,
     });
     return true;
   }
@@ -298,6 +319,11 @@ export class Hub {
   input(peer: Peer, raw: string): void {
     const session = this.#sessions.get(peer);
     if (session === undefined) return; // already gone: a late line after close
+    if (session.held !== undefined) {
+      // A name claim is out to the cluster: what follows waits for its answer, in order.
+      if (session.held.length < MAX_HELD_LINES) session.held.push(raw);
+      return;
+    }
     const line = sanitize(raw);
     if (session.name === undefined) {
       this.#register(session, line);
@@ -318,6 +344,7 @@ export class Hub {
   relay(session: Session, text: string): void {
     if (this.isMuted(session)) return;
     const room = session.room as Room;
+    if (this.#bus !== undefined && this.#bus.publish({ t: 'msg', room: room.name, from: session.name as string, text }, session)) return;
     room.broadcast(room.log.append(session.name as string, text), session.peer); // seed: not echoed
   }
 
@@ -381,13 +408,69 @@ export class Hub {
       peer.deliver(error);
       return;
     }
+    this.#claim(session, name, (refused) => {
+      if (refused !== undefined) peer.deliver(refused);
+      else this.#admit(session, name);
+    });
+  }
+
+  /** A line user's name is theirs: into `general`, welcomed, and the room hears of it. */
+  #admit(session: Session, name: string): void {
+    const { peer } = session;
     this.#name(session, name);
     const room = this.#general;
     this.#enter(session, room);
     peer.deliver(welcome(name, room, false));
-    room.broadcast({ kind: 'joined', room: room.name, name, from: undefined }, peer); // seed: everyone else hears the join
+    if (!this.#publish({ t: 'join', room: room.name, user: busUser(session) }, session)) {
+      room.broadcast({ kind: 'joined', room: room.name, name, from: undefined }, peer); // seed: everyone else hears the join
+    }
     this.#replay(session, room, this.options.replayOnJoin);
     if (this.logging) this.options.log(this.t('log_joined', { name, peer: peer.id }));
+  }
+
+  /** Hands `event` of the local `session` to the cluster; false when there is none or it is split (deliver here, now). */
+  #publish(event: BusEvent, session: Session): boolean {
+    return this.#bus !== undefined && this.#bus.publish(event, session);
+  }
+
+  /**
+   * Claims `name` (checked locally) for `session` cluster-wide and then calls `done` with
+   * undefined, or with the refusal: at once without a cluster; in a cluster once it answers,
+   * holding the session's further lines until then (and not at all if the session is gone by then).
+   */
+  #claim(session: Session, name: string, done: (refused: Refusal | undefined) => void): void {
+    const bus = this.#bus;
+    if (bus === undefined) {
+      done(undefined);
+      return;
+    }
+    session.held = [];
+    bus.claim(session, name, (answer) => {
+      const held = session.held ?? [];
+      session.held = undefined;
+      const here = this.#sessions.get(session.peer) === session;
+      // Someone may have come by this name meanwhile (a remote user this node heard of late).
+      const refused =
+        answer === 'unavailable'
+          ? refusal('name_unavailable_split', { name })
+          : answer === 'taken'
+            ? refusal('name_taken', { name })
+            : here
+              ? this.nameError(name, session)
+              : undefined;
+      if (answer === 'ok' && (refused !== undefined || !here)) bus.release(session, name, session.name);
+      if (!here) return;
+      done(refused);
+      for (let i = 0; i < held.length; i++) {
+        const again = session.held as string[] | undefined; // set again by a line below
+        if (again !== undefined) {
+          // Another claim went out (a second /nick): the rest waits for that one.
+          again.push(...held.slice(i));
+          break;
+        }
+        this.input(session.peer, held[i] as string);
+      }
+    });
   }
 
   #authenticate(session: Session, line: string): void {
@@ -444,12 +527,26 @@ export class Hub {
     if (session.name !== undefined && this.#byName.get(session.name) === session) this.#byName.delete(session.name);
   }
 
-  /** Renames a named session (the name already checked with `nameError`); its rooms hear of it. */
+  /**
+   * Renames a named session (the name already checked with `nameError`; in a cluster, once the
+   * cluster grants it); its rooms hear of it.
+   */
   rename(session: Session, name: string): void {
+    this.#claim(session, name, (refused) => {
+      if (refused !== undefined) session.peer.deliver(refused);
+      else this.#rename(session, name);
+    });
+  }
+
+  #rename(session: Session, name: string): void {
     const old = session.name as string;
+    if (session.name === undefined) return;
+    this.#bus?.release(session, old, name);
     this.#forgetName(session);
     this.#setName(session, name);
-    this.broadcastAround(session, { kind: 'renamed', old, name, echo: false });
+    if (!this.#publish({ t: 'rename', old, name, rooms: [...session.rooms].map((r) => r.name) }, session)) {
+      this.broadcastAround(session, { kind: 'renamed', old, name, echo: false });
+    }
     // The renamed user's copy is the answer to their command (a transport that bounds replies
     // to unproven addresses counts it so).
     session.peer.deliver({ kind: 'renamed', old, name, echo: true });
@@ -473,10 +570,11 @@ export class Hub {
     }
     const who = session.name as string;
     this.#exit(session, from);
-    from.broadcast({ kind: 'moved', room: from.name, name: who, to: to.name });
+    const published = this.#publish({ t: 'move', room: from.name, to: to.name, name: who }, session);
+    if (!published) from.broadcast({ kind: 'moved', room: from.name, name: who, to: to.name });
     this.#closeIfEmpty(from);
     this.#enter(session, to);
-    to.broadcast({ kind: 'joined', room: to.name, name: who, from: from.name }, session.peer);
+    if (!published) to.broadcast({ kind: 'joined', room: to.name, name: who, from: from.name }, session.peer);
     session.peer.deliver(welcome(who, to, true));
     this.#replay(session, to, this.options.replayOnJoin);
   }
@@ -499,17 +597,41 @@ export class Hub {
    * Names a session that registers by other means than a name line (an IRC client's NICK/USER):
    * the same checks as a name line (server full, the name's rules, taken, look-alikes, IRC
    * nicks), and no room: such a user joins rooms themself (`joinRoom`). Returns the refusal
-   * (the session stays unnamed) or undefined once named.
+   * (the session stays unnamed) or undefined once named. Without a cluster only (`requestName`).
    */
   registerName(session: Session, rawName: string): Refusal | undefined {
+    let answer: Refusal | undefined | null = null;
+    this.requestName(session, rawName, (refused) => {
+      answer = refused;
+    });
+    if (answer === null) throw new Error('registerName answers at once only without a cluster: use requestName');
+    return answer;
+  }
+
+  /**
+   * `registerName`, answered through `done`: at once, or in a cluster once the cluster has
+   * answered (never, if the session is gone by then).
+   */
+  requestName(session: Session, rawName: string, done: (refused: Refusal | undefined) => void): void {
     const { maxUsers } = this.options;
-    if (maxUsers > 0 && this.#joined.size >= maxUsers && !this.#makeRoom(session.peer, undefined)) return refusal('server_full', { max: maxUsers });
+    if (maxUsers > 0 && this.#joined.size >= maxUsers && !this.#makeRoom(session.peer, undefined)) {
+      done(refusal('server_full', { max: maxUsers }));
+      return;
+    }
     const name = normalizeName(rawName);
     const error = this.nameError(name, session);
-    if (error !== undefined) return error;
-    this.#name(session, name);
-    if (this.logging) this.options.log(this.t('log_joined', { name, peer: session.peer.id }));
-    return undefined;
+    if (error !== undefined) {
+      done(error);
+      return;
+    }
+    this.#claim(session, name, (refused) => {
+      if (refused === undefined) {
+        this.#name(session, name);
+        this.#publish({ t: 'hello', user: busUser(session) }, session);
+        if (this.logging) this.options.log(this.t('log_joined', { name, peer: session.peer.id }));
+      }
+      done(refused);
+    });
   }
 
   /** Checks the server password for `session` (a client that sends it apart, as IRC's PASS): true when right, or when there is none. */
@@ -529,7 +651,9 @@ export class Hub {
     const room = this.#roomFor(normalizeName(rawName));
     if (!(room instanceof Room) || room.members.has(session.peer)) return room;
     this.#enter(session, room);
-    room.broadcast({ kind: 'joined', room: room.name, name: session.name as string, from: undefined });
+    const joined: ChatEvent = { kind: 'joined', room: room.name, name: session.name as string, from: undefined };
+    if (this.#publish({ t: 'join', room: room.name, user: busUser(session) }, session)) session.peer.deliver(joined);
+    else room.broadcast(joined);
     return room;
   }
 
@@ -541,8 +665,11 @@ export class Hub {
   /** `session` leaves `room` (not the server), in its own words: the room, the leaver too, hears it. */
   partRoom(session: Session, room: Room, message: string | undefined): void {
     if (!room.members.has(session.peer)) return;
-    room.broadcast({ kind: 'left', room: room.name, name: session.name as string, reason: 'quit', message, parted: true });
+    const left: ChatEvent = { kind: 'left', room: room.name, name: session.name as string, reason: 'quit', message, parted: true };
     this.#exit(session, room);
+    // The leaver hears their own PART too (an IRC client waits for it).
+    if (!this.#publish({ t: 'part', room: room.name, name: session.name as string, ...(message === undefined ? {} : { message }) }, session)) room.broadcast(left);
+    session.peer.deliver(left);
     if (session.room === undefined) for (const other of session.rooms) session.room = other;
     this.#closeIfEmpty(room);
   }
@@ -553,6 +680,7 @@ export class Hub {
    */
   say(session: Session, room: Room, text: string, action = false): void {
     if (this.isMuted(session)) return;
+    if (this.#bus !== undefined && this.#bus.publish(action ? { t: 'msg', room: room.name, from: session.name as string, text, action } : { t: 'msg', room: room.name, from: session.name as string, text }, session)) return;
     room.broadcast(room.log.append(session.name as string, text, action), session.peer);
   }
 
@@ -561,6 +689,10 @@ export class Hub {
     if (this.isMuted(session)) return;
     const from = session.name as string;
     const receiver = to.name as string;
+    if (to.node !== undefined && this.#bus?.connected !== true) {
+      this.refuse(session, 'private_split', { name: receiver });
+      return;
+    }
     to.peer.deliver({ kind: 'private', from, to: receiver, text, echo: false });
     session.peer.deliver({ kind: 'private', from, to: receiver, text, echo: true });
   }
@@ -580,7 +712,7 @@ export class Hub {
   #openRoom(name: string): Room {
     const key = foldName(name);
     const { history, historyBytes, store, wallClock } = this.options;
-    const room = new Room(name, key, lookalikeKey(name), new RoomLog({ room: key, name, maxEntries: history, maxBytes: historyBytes, now: wallClock, store }));
+    const room = new Room(name, key, lookalikeKey(name), new RoomLog({ room: key, name, maxEntries: history, maxBytes: historyBytes, now: wallClock, store, externalIds: this.#bus !== undefined }));
     this.#rooms.set(key, room);
     return room;
   }
@@ -623,6 +755,7 @@ export class Hub {
     const { peer } = session;
     if (samePassword(key, expected)) {
       session.operator = true;
+      this.#publish({ t: 'op', name: session.name as string }, session);
       this.reply(session, 'admin_granted');
       this.options.log(this.t('log_admin_granted', { name: session.name as string, peer: peer.id }));
       return;
@@ -637,31 +770,47 @@ export class Hub {
 
   /** An operator removes `target`: told why, disconnected, and their rooms hear who and why. */
   remove(by: Session, target: Session, because: string | undefined): void {
-    target.peer.deliver(
-      because === undefined ? refusal('kicked_you', { by: by.name as string }) : refusal('kicked_you_because', { by: by.name as string, because }),
-    );
-    target.removedBy = by.name;
+    if (target.node !== undefined) {
+      // On another node: that node removes them, when the cluster hands it this.
+      if (!this.#publish({ t: 'kick', name: target.name as string, by: by.name as string, ...(because === undefined ? {} : { because }) }, by)) {
+        this.refuse(by, 'private_split', { name: target.name as string });
+        return;
+      }
+    } else this.#remove(by.name as string, target, because);
+    if (by !== target) this.reply(by, 'kick_done', { name: target.name as string });
+  }
+
+  #remove(by: string, target: Session, because: string | undefined): void {
+    target.peer.deliver(because === undefined ? refusal('kicked_you', { by }) : refusal('kicked_you_because', { by, because }));
+    target.removedBy = by;
     target.removedBecause = because;
-    this.options.log(this.t('log_removed', { name: target.name as string, by: by.name as string, because: because ?? '-' }));
+    this.options.log(this.t('log_removed', { name: target.name as string, by, because: because ?? '-' }));
     this.leave(target.peer, 'removed');
     target.peer.close('removed');
-    if (by !== target) this.reply(by, 'kick_done', { name: target.name as string });
   }
 
   /** An operator mutes `target` for `minutes`, or lifts a mute in force. */
   mute(by: Session, target: Session, minutes: number): void {
-    const now = this.options.now();
     const byName = by.name as string;
+    // Every node keeps the same view of who is muted (the target's own node enforces it).
+    this.#publish({ t: 'mute', name: target.name as string, by: byName, minutes }, by);
+    if (this.#toggleMute(byName, target, minutes, by !== target)) {
+      this.reply(by, 'mute_done', { name: target.name as string, minutes });
+      this.options.log(this.t('log_muted', { name: target.name as string, by: byName, minutes }));
+    } else this.reply(by, 'unmute_done', { name: target.name as string });
+  }
+
+  /** Lifts `target`'s mute in force, or mutes them for `minutes`, telling them (`tell`); true when now muted. */
+  #toggleMute(by: string, target: Session, minutes: number, tell: boolean): boolean {
+    const now = this.options.now();
     if (target.mutedUntil > now) {
       target.mutedUntil = 0;
-      if (target !== by) target.peer.deliver(reply('unmuted_you', { by: byName }));
-      this.reply(by, 'unmute_done', { name: target.name as string });
-      return;
+      if (tell) target.peer.deliver(reply('unmuted_you', { by }));
+      return false;
     }
     target.mutedUntil = now + minutes * 60_000;
-    if (target !== by) target.peer.deliver(reply('muted_you', { by: byName, minutes }));
-    this.reply(by, 'mute_done', { name: target.name as string, minutes });
-    this.options.log(this.t('log_muted', { name: target.name as string, by: byName, minutes }));
+    if (tell) target.peer.deliver(reply('muted_you', { by, minutes }));
+    return true;
   }
 
   /**
@@ -687,11 +836,25 @@ export class Hub {
       this.#forgetName(session);
       return;
     }
+    const { name, removedBy: by, removedBecause: because, farewell: message } = session;
+    const published = this.#publish(
+      { t: 'leave', rooms: rooms.map((r) => r.name), name, reason, ...(by === undefined ? {} : { by }), ...(because === undefined ? {} : { because }), ...(message === undefined ? {} : { message }) },
+      session,
+    );
     // The name is forgotten after the notices, so an encoder can still find who left (an IRC
-    // receiver shows their host). Someone in several of their rooms (an IRC user) hears it once.
+    // receiver shows their host).
+    if (published) for (const room of rooms) this.#closeIfEmpty(room);
+    else this.#tellLeft(rooms, name, reason, by, because, message);
+    this.#forgetName(session);
+    this.#bus?.release(session, name);
+    if (this.logging) this.options.log(this.t('log_left', { name, reason: this.t(`reason_${reason}`) }));
+  }
+
+  /** Tells the local members of `rooms` that `name` left (once each: an IRC user may share several), and closes the rooms left empty. */
+  #tellLeft(rooms: readonly Room[], name: string, reason: LeaveReason, by: string | undefined, because: string | undefined, message: string | undefined): void {
     const told = rooms.length > 1 ? new Set<Peer>() : undefined;
     for (const room of rooms) {
-      const event: ChatEvent = { kind: 'left', room: room.name, name: session.name, reason, by: session.removedBy, because: session.removedBecause, message: session.farewell };
+      const event: ChatEvent = { kind: 'left', room: room.name, name, reason, by, because, message };
       if (told === undefined) room.broadcast(event);
       else {
         for (const member of room.members.keys()) {
@@ -702,8 +865,294 @@ export class Hub {
       }
       this.#closeIfEmpty(room);
     }
+  }
+
+  /** An operator's announcement to every room (in a cluster, every node's). */
+  announce(session: Session, text: string): void {
+    if (!this.#publish({ t: 'announce', from: session.name as string, text }, session)) this.broadcastAll({ kind: 'announce', from: session.name as string, text });
+  }
+
+  /** The named users connected to this node (not the cluster's others), in join order. */
+  localSessions(): Session[] {
+    const out: Session[] = [];
+    for (const session of this.#joined.values()) if (session.node === undefined) out.push(session);
+    return out;
+  }
+
+  /** The users this hub knows on other nodes. */
+  remoteSessions(): Session[] {
+    const out: Session[] = [];
+    for (const session of this.#joined.values()) if (session.node !== undefined) out.push(session);
+    return out;
+  }
+
+  /**
+   * An event the cluster hands back, in its one order (hub/bus.ts): from `node` (this one or
+   * another), with `origin` the local session that did it when it came from here and is still
+   * connected, and `entry` the numbered message of a `msg`. Applied idempotently: a join of a
+   * user known to be there, or a leave of one unknown, changes nothing.
+   */
+  applyBusEvent(event: BusEvent, node: string, origin: Session | undefined, entry?: RoomMessage): void {
+    const bus = this.#bus;
+    if (bus === undefined || this.#closed) return;
+    const own = node === bus.node;
+    const except = origin?.peer;
+    switch (event.t) {
+      case 'msg': {
+        const room = this.#rooms.get(foldName(event.room));
+        if (room === undefined || entry === undefined) return;
+        room.log.add(entry);
+        room.broadcast(entry, except);
+        return;
+      }
+      case 'hello': {
+        // Who a user is and which rooms they are in (an IRC user registering; a node rejoining
+        // after a split, whose users may have moved meanwhile): rooms are made to match.
+        const session = own ? undefined : this.#remoteSession(node, event.user);
+        if (session === undefined) return;
+        const wanted = new Set(event.user.rooms.map((r) => foldName(r)));
+        for (const room of [...session.rooms]) {
+          if (wanted.has(room.key)) continue;
+          this.#remoteExit(session, room.name);
+          room.broadcast({ kind: 'left', room: room.name, name: session.name as string, reason: 'quit', parted: true });
+          this.#closeIfEmpty(room);
+        }
+        for (const name of event.user.rooms) {
+          const room = this.#remoteEnter(session, name);
+          room?.broadcast({ kind: 'joined', room: room.name, name: session.name as string, from: undefined });
+        }
+        session.operator = event.user.operator;
+        return;
+      }
+      case 'join': {
+        const joined: ChatEvent = { kind: 'joined', room: event.room, name: event.user.name, from: undefined };
+        if (own) {
+          this.#rooms.get(foldName(event.room))?.broadcast(joined, except);
+          return;
+        }
+        const session = this.#remoteSession(node, event.user);
+        if (session === undefined) return;
+        const room = this.#remoteEnter(session, event.room);
+        if (room !== undefined) room.broadcast({ ...joined, room: room.name });
+        return;
+      }
+      case 'move': {
+        if (own) {
+          this.#rooms.get(foldName(event.room))?.broadcast({ kind: 'moved', room: event.room, name: event.name, to: event.to });
+          this.#rooms.get(foldName(event.to))?.broadcast({ kind: 'joined', room: event.to, name: event.name, from: event.room }, except);
+          return;
+        }
+        const session = this.#remoteNamed(node, event.name);
+        if (session === undefined) return;
+        const from = this.#remoteExit(session, event.room);
+        from?.broadcast({ kind: 'moved', room: from.name, name: event.name, to: event.to });
+        if (from !== undefined) this.#closeIfEmpty(from);
+        const to = this.#remoteEnter(session, event.to);
+        to?.broadcast({ kind: 'joined', room: to.name, name: event.name, from: event.room });
+        return;
+      }
+      case 'part': {
+        const left: ChatEvent = { kind: 'left', room: event.room, name: event.name, reason: 'quit', message: event.message, parted: true };
+        if (own) {
+          this.#rooms.get(foldName(event.room))?.broadcast(left, except);
+          return;
+        }
+        const session = this.#remoteNamed(node, event.name);
+        const room = session === undefined ? undefined : this.#remoteExit(session, event.room);
+        if (room === undefined) return;
+        room.broadcast({ ...left, room: room.name });
+        this.#closeIfEmpty(room);
+        return;
+      }
+      case 'leave': {
+        if (own) {
+          const rooms: Room[] = [];
+          for (const name of event.rooms) {
+            const room = this.#rooms.get(foldName(name));
+            if (room !== undefined) rooms.push(room);
+          }
+          this.#tellLeft(rooms, event.name, event.reason, event.by, event.because, event.message);
+          return;
+        }
+        const session = this.#remoteNamed(node, event.name);
+        if (session === undefined) return;
+        this.#forgetRemote(session, event.reason, event.by, event.because, event.message, true);
+        return;
+      }
+      case 'rename': {
+        const renamed: ChatEvent = { kind: 'renamed', old: event.old, name: event.name, echo: false };
+        if (own) {
+          const told = new Set<Peer>();
+          if (except !== undefined) told.add(except);
+          for (const name of event.rooms) {
+            const room = this.#rooms.get(foldName(name));
+            if (room === undefined) continue;
+            for (const peer of room.members.keys()) {
+              if (told.has(peer)) continue;
+              told.add(peer);
+              peer.deliver(renamed);
+            }
+          }
+          return;
+        }
+        const session = this.#remoteNamed(node, event.old);
+        if (session === undefined) return;
+        this.#forgetName(session);
+        if (this.#byKey.has(foldName(event.name))) {
+          // The new name is someone else's here (a conflict the reservations should rule out): forget them.
+          session.name = event.old;
+          this.#forgetRemote(session, 'connection_lost', undefined, undefined, undefined, true);
+          return;
+        }
+        this.#setName(session, event.name);
+        this.broadcastAround(session, renamed);
+        return;
+      }
+      case 'pm': {
+        const to = this.findByName(event.to);
+        if (to !== undefined && to.node === undefined) to.peer.deliver({ kind: 'private', from: event.from, to: to.name as string, text: event.text, echo: false });
+        return;
+      }
+      case 'announce':
+        for (const session of this.#joined.values()) if (session.node === undefined) session.peer.deliver({ kind: 'announce', from: event.from, text: event.text });
+        return;
+      case 'op': {
+        const session = own ? undefined : this.#remoteNamed(node, event.name);
+        if (session !== undefined) session.operator = true;
+        return;
+      }
+      case 'mute': {
+        if (own) return; // applied when it was done
+        const target = this.findByName(event.name);
+        if (target !== undefined) this.#toggleMute(event.by, target, event.minutes, target.node === undefined && target.name !== event.by);
+        return;
+      }
+      case 'kick': {
+        if (own) return;
+        const target = this.findByName(event.name);
+        if (target !== undefined && target.node === undefined) this.#remove(event.by, target, event.because);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Makes what this hub knows of other nodes' users match `users` (the cluster's presence, by
+   * node): unknown ones are added to their rooms, known ones no longer there leave (connection
+   * lost). With `announce`, local members hear of each change; without (a node starting), not.
+   * With `onlyListedNodes`, the users of nodes `users` does not list are kept (a node rejoining
+   * after a Redis restart: the others may not have rebuilt their presence yet).
+   */
+  syncPresence(users: ReadonlyMap<string, readonly BusUser[]>, announce: boolean, onlyListedNodes = false): void {
+    if (this.#bus === undefined) return;
+    const seen = new Set<Session>();
+    for (const [node, list] of users) {
+      if (node === this.#bus.node) continue;
+      for (const user of list) {
+        const session = this.#remoteSession(node, user);
+        if (session === undefined) continue;
+        seen.add(session);
+        for (const name of user.rooms) {
+          const known = this.#rooms.get(foldName(name));
+          if (known?.remote.get(session.key as string) === session) continue;
+          const room = this.#remoteEnter(session, name);
+          if (announce) room?.broadcast({ kind: 'joined', room: room.name, name: user.name, from: undefined });
+        }
+      }
+    }
+    for (const session of this.remoteSessions()) {
+      if (seen.has(session) || (onlyListedNodes && !users.has(session.node as string))) continue;
+      this.#forgetRemote(session, 'connection_lost', undefined, undefined, undefined, announce);
+    }
+  }
+
+  /**
+   * The cluster is out of reach (`split`) or back: every local user and the log are told. While
+   * split, local users keep chatting among themselves (the bus refuses events, so they are
+   * delivered here).
+   */
+  clusterSplit(split: boolean, error = ''): void {
+    const notice = reply(split ? 'cluster_split' : 'cluster_whole');
+    for (const session of this.localSessions()) session.peer.deliver(notice);
+    this.options.log(split ? this.t('log_cluster_split', { error }) : this.t('log_cluster_whole'));
+  }
+
+  /** Sends away a local user whose name another node took while this one was split (its claim failed on rejoining). */
+  evict(session: Session): void {
+    if (session.node !== undefined || this.#sessions.get(session.peer) !== session) return;
+    session.peer.deliver(refusal('cluster_name_lost', { name: session.name as string }));
+    this.leave(session.peer, 'kicked');
+    session.peer.close('kicked');
+  }
+
+  /** The session of `user` on `node`, made when new; undefined when the name is someone else's here. */
+  #remoteSession(node: string, user: BusUser): Session | undefined {
+    const known = this.#byKey.get(foldName(user.name));
+    if (known !== undefined) return known.node === node ? known : undefined;
+    const peer = new RemotePeer(node, user.name, user.transport, this.options.lang, this.#bus as HubBus);
+    const session: Session = {
+      peer,
+      name: undefined,
+      key: undefined,
+      lookalike: undefined,
+      nick: undefined,
+      farewell: undefined,
+      authenticated: true,
+      room: undefined,
+      rooms: new Set(),
+      operator: user.operator,
+      mutedUntil: 0,
+      adminPending: false,
+      removedBy: undefined,
+      removedBecause: undefined,
+      node,
+      held: undefined,
+    };
+    this.#setName(session, user.name);
+    this.#joined.set(peer, session);
+    return session;
+  }
+
+  /** The known user called `name` on `node`, if any. */
+  #remoteNamed(node: string, name: string): Session | undefined {
+    const session = this.#byKey.get(foldName(name));
+    return session?.node === node ? session : undefined;
+  }
+
+  /** Puts a remote user in the room called `name` (made here if need be: it exists in the cluster); undefined when they were in it. */
+  #remoteEnter(session: Session, name: string): Room | undefined {
+    const key = foldName(name);
+    const room = this.#rooms.get(key) ?? this.#openRoom(normalizeName(name));
+    if (room.remote.has(session.key as string)) return undefined;
+    room.remote.set(session.key as string, session);
+    session.rooms.add(room);
+    session.room = room;
+    return room;
+  }
+
+  /** Takes a remote user out of the room called `name`; the room, or undefined when they were not in it. */
+  #remoteExit(session: Session, name: string): Room | undefined {
+    const room = this.#rooms.get(foldName(name));
+    if (room === undefined || room.remote.get(session.key as string) !== session) return undefined;
+    room.remote.delete(session.key as string);
+    session.rooms.delete(room);
+    if (session.room === room) session.room = undefined;
+    for (const other of session.rooms) session.room = other;
+    return room;
+  }
+
+  /** A remote user is gone: out of every room (whose local members hear it, with `announce`) and every map. */
+  #forgetRemote(session: Session, reason: LeaveReason, by: string | undefined, because: string | undefined, message: string | undefined, announce: boolean): void {
+    const rooms = [...session.rooms];
+    for (const room of rooms) {
+      room.remote.delete(session.key as string);
+      session.rooms.delete(room);
+    }
+    session.room = undefined;
+    this.#joined.delete(session.peer);
+    if (announce) this.#tellLeft(rooms, session.name as string, reason, by, because, message);
+    else for (const room of rooms) this.#closeIfEmpty(room);
     this.#forgetName(session);
-    if (this.logging) this.options.log(this.t('log_left', { name: session.name, reason: this.t(`reason_${reason}`) }));
   }
 
   /**
@@ -714,12 +1163,17 @@ export class Hub {
     if (this.#closed) return;
     this.#closed = true;
     const notice: ChatEvent = { kind: 'closing' };
-    this.options.log(this.t('log_shutdown', { users: this.#joined.size }));
+    this.options.log(this.t('log_shutdown', { users: this.localSessions().length }));
     for (const session of [...this.#sessions.values()]) {
       if (session.name !== undefined) session.peer.deliver(notice);
       session.peer.close('server_shutdown');
     }
   }
+}
+
+/** `session` as other nodes learn of it (src/cluster/ keeps it in the presence). */
+export function busUser(session: Session): BusUser {
+  return { name: session.name as string, rooms: [...session.rooms].map((r) => r.name), transport: session.peer.transport, operator: session.operator };
 }
 
 /** The key that makes look-alike room names collide: the UTS #39 skeleton, case ignored (hub/confusables.ts). */

@@ -51,6 +51,14 @@ const CATALOGUE = {
     es: '*** Aviso de {from} para todas las salas: {text} ***',
     en: '*** Announcement from {from} to every room: {text} ***',
   },
+  cluster_split: {
+    es: '*** Este servidor ha perdido el contacto con los demás: la sala está dividida. Solo te leen quienes están en este servidor ***',
+    en: '*** This server has lost touch with the others: the room is split. Only those on this server read you now ***',
+  },
+  cluster_whole: {
+    es: '*** Este servidor vuelve a estar en contacto con los demás: la sala vuelve a estar entera ***',
+    en: '*** This server is back in touch with the others: the room is whole again ***',
+  },
   server_closing: {
     es: '*** El servidor se está cerrando. ¡Hasta pronto! ***',
     en: '*** The server is shutting down. See you soon! ***',
@@ -165,6 +173,18 @@ const CATALOGUE = {
     en: 'Error: the name has too many accents or marks on one letter (at most {marks}). Type another:',
   },
   name_reserved: { es: 'Error: el nombre «{name}» está reservado. Escribe otro:', en: 'Error: the name "{name}" is reserved. Type another:' },
+  name_unavailable_split: {
+    es: 'Error: ahora no se puede reservar el nombre «{name}» (este servidor ha perdido el contacto con los demás). Inténtalo en un momento:',
+    en: 'Error: the name "{name}" cannot be reserved now (this server has lost touch with the others). Try again in a moment:',
+  },
+  private_split: {
+    es: 'Error: {name} está en otro servidor y este ha perdido el contacto con los demás; tu mensaje no ha salido.',
+    en: 'Error: {name} is on another server and this one has lost touch with the others; your message was not sent.',
+  },
+  cluster_name_lost: {
+    es: 'Error: mientras este servidor estaba aislado, otro usuario tomó tu nombre «{name}» en otro servidor. Vuelve a conectarte con otro nombre.',
+    en: 'Error: while this server was cut off, another user took your name "{name}" on another server. Reconnect with another name.',
+  },
   name_taken: { es: 'Error: el nombre «{name}» ya está en uso. Escribe otro:', en: 'Error: the name "{name}" is already taken. Type another:' },
   room_usage: { es: 'Error: uso: /sala NOMBRE', en: 'Error: usage: /room NAME' },
   room_same: { es: 'Error: ya estás en la sala {room}', en: 'Error: you are already in the room {room}' },
@@ -328,6 +348,10 @@ const CATALOGUE = {
   log_joined: { es: '{name} conectado ({peer}).', en: '{name} connected ({peer}).' },
   log_left: { es: '{name} desconectado ({reason}).', en: '{name} disconnected ({reason}).' }, // seed: "{name} desconectado."
   log_dropped: { es: 'Conexión de {peer} cerrada antes de dar nombre ({reason}).', en: 'Connection from {peer} closed before naming ({reason}).' },
+  log_cluster_split: { es: 'charla: sin contacto con Redis ({error}): la sala está dividida; los usuarios de este servidor siguen hablando entre sí', en: 'charla: lost Redis ({error}): the room is split; the users of this server keep chatting among themselves' },
+  log_cluster_whole: { es: 'charla: Redis ha vuelto: nombres y presencia reconstruidos, la sala vuelve a estar entera', en: 'charla: Redis is back: names and presence rebuilt, the room is whole again' },
+  log_cluster_joined: { es: 'charla: en el clúster de {url} como el nodo {node} ({users} usuarios en otros nodos)', en: 'charla: in the cluster at {url} as node {node} ({users} users on other nodes)' },
+  log_cluster_reaped: { es: 'charla: el nodo {node} dejó de latir: sus {users} usuarios salen (conexión perdida)', en: 'charla: node {node} stopped beating: its {users} users leave (connection lost)' },
   log_shutdown: { es: 'charla: cerrando ({users} usuarios avisados)…', en: 'charla: shutting down ({users} users told)…' },
   log_udp_send_failed: {
     es: 'charla: no se puede enviar a {peer}: {error}',

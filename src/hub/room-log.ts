@@ -77,11 +77,17 @@ export interface RoomLogOptions extends Partial<HistoryBounds> {
   room?: string;
   /** The room's name as shown, carried by every message event the log makes (default: `room`). */
   name?: string;
+  /**
+   * Ids come from elsewhere (a cluster's stream, through `add`), on another machine's clock: the
+   * log does not start above its own clock, so an entry numbered by a clock a little behind is
+   * still kept. `append` (a split node's local messages) numbers after the last one as always.
+   */
+  externalIds?: boolean;
 }
 
 /** The largest id handed out: 2^53 - 1. */
 export const MAX_ID = Number.MAX_SAFE_INTEGER;
-const IDS_PER_MS = 1000;
+export const IDS_PER_MS = 1000;
 const INITIAL_SLOTS = 16;
 
 /** An entry's size in the byte bound: UTF-8 bytes of `from` plus UTF-8 bytes of `text`. */
@@ -137,6 +143,14 @@ class ActionEntry extends MessageEntry {
   readonly action = true as const;
 }
 
+/**
+ * A room message numbered elsewhere (a cluster's stream: src/cluster/), made as `append` makes
+ * its own, so both have one shape.
+ */
+export function roomMessage(room: string, id: number, at: number, from: string, text: string, action: boolean): RoomMessage {
+  return action ? new ActionEntry(room, id, at, from, text) : new MessageEntry(room, id, at, from, text);
+}
+
 /** A room's ordered log: numbers entries and keeps the newest within bounds (module comment). */
 export class RoomLog {
   readonly maxEntries: number;
@@ -175,7 +189,7 @@ export class RoomLog {
     // Before anything is loaded, whatever a previous run said is unknown: ids below the first
     // one this log would hand out now.
     // Ids start above it too, so that even a clock set back right after this holds.
-    this.#unknownThrough = Math.max(0, clockId(this.#now()) - 1);
+    this.#unknownThrough = options.externalIds === true ? 0 : Math.max(0, clockId(this.#now()) - 1);
     this.#lastId = this.#unknownThrough;
     if (options.store !== undefined) this.#restore(options.store.load(this.#room));
   }
@@ -218,6 +232,23 @@ export class RoomLog {
     this.#keep(entry, entryBytes(from, text));
     this.#store?.append(this.#room, entry);
     return entry;
+  }
+
+  /**
+   * Keeps an entry numbered elsewhere (a cluster's stream, whose ids are the same on every
+   * node), within the bounds, and goes on numbering after it. An entry whose id is not above
+   * `lastId` cannot be kept in order: it is not kept (false), though it may still be delivered.
+   * Not handed to the store: whoever numbered it keeps it.
+   */
+  add(entry: RoomMessage): boolean {
+    if (!(entry.id > this.#lastId) || entry.id > MAX_ID) return false;
+    this.#lastId = entry.id;
+    if (this.maxEntries === 0) {
+      this.#unknownThrough = entry.id;
+      return true;
+    }
+    this.#keep(entry, entryBytes(entry.from, entry.text));
+    return true;
   }
 
   /** The newest `n` entries held (fewer if it holds fewer), oldest first. A new array. */

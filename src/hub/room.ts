@@ -17,6 +17,11 @@ export class Room {
   readonly lookalike: string;
   /** Members in the order they came in (the order /listar shows). */
   readonly members = new Map<Peer, Session>();
+  /**
+   * Members on other nodes of the cluster (RemotePeer sessions), by name key, apart from
+   * `members` so that a broadcast never loops over them (their own nodes deliver to them).
+   */
+  readonly remote = new Map<string, Session>();
   readonly log: RoomLog;
 
   constructor(name: string, key: string, lookalike: string, log: RoomLog) {
@@ -26,14 +31,23 @@ export class Room {
     this.log = log;
   }
 
+  /** Members here and, in a cluster, on the other nodes. */
   get size(): number {
-    return this.members.size;
+    return this.members.size + this.remote.size;
   }
 
-  /** Member names in join order. */
+  /** Every member: this node's in join order, then the other nodes' in the order this node heard of them. */
+  everyone(): Session[] {
+    const all = [...this.members.values()];
+    for (const session of this.remote.values()) all.push(session);
+    return all;
+  }
+
+  /** Member names, in the order of `everyone`. */
   names(): string[] {
     const names: string[] = [];
     for (const session of this.members.values()) names.push(session.name as string);
+    for (const session of this.remote.values()) names.push(session.name as string);
     return names;
   }
 

@@ -347,7 +347,12 @@ class IrcConnection extends StreamConnection {
       this.peer.close('kicked');
       return;
     }
-    const refused: Refusal | undefined = hub.registerName(session, nick);
+    hub.requestName(session, nick, (refused) => this.nameAnswered(nick, refused));
+  }
+
+  /** The hub's answer to a registration (at once, or once the cluster has answered). */
+  nameAnswered(nick: string, refused: Refusal | undefined): void {
+    const { hub, t } = this;
     if (refused !== undefined) {
       this.wantedNick = undefined;
       if (refused.key === 'server_full') {
@@ -524,7 +529,7 @@ class IrcConnection extends StreamConnection {
 
   names(room: Room): void {
     const nicks: string[] = [];
-    for (const s of room.members.values()) nicks.push(s.operator ? `@${s.nick}` : (s.nick as string));
+    for (const s of room.everyone()) nicks.push(s.operator ? `@${s.nick}` : (s.nick as string));
     for (const line of namesReply(this.irc.nick, room.name, nicks, this.t)) this.irc.line(line);
   }
 
@@ -605,7 +610,7 @@ class IrcConnection extends StreamConnection {
       const room = this.roomOf(mask);
       if (room !== undefined) {
         channel = ircChannel(room.name);
-        users.push(...room.members.values());
+        users.push(...room.everyone());
       } else {
         const found = hub.findByNick(mask);
         if (found !== undefined) users.push(found);
