@@ -385,6 +385,8 @@ export class WsPeer implements Peer {
   #closed = false;
   /** A join is being taken: its own `joined` notice (joinRoom tells the joiner too) is not shown. */
   #joining = false;
+  /** A join's name is being claimed (in a cluster, until Redis answers). */
+  #claiming = false;
   #resume: string | undefined;
   #passwordFailures = 0;
   readonly #bucket: TokenBucket | undefined;
@@ -688,7 +690,7 @@ export class WsPeer implements Peer {
       return;
     }
     if (frame.type === 'join') {
-      if (session.name !== undefined) this.deliver(refusal('ws_already_joined'));
+      if (session.name !== undefined || this.#claiming) this.deliver(refusal('ws_already_joined'));
       else this.#join(session, frame);
       return;
     }
@@ -739,12 +741,23 @@ export class WsPeer implements Peer {
         }
       }
     }
-    const refused = hub.registerName(session, frame.name);
-    if (refused !== undefined) {
-      this.deliver(refused);
-      if (refused.key === 'server_full') this.close('kicked');
-      return;
-    }
+    // In a cluster the name is claimed cluster-wide first: the answer may come a moment later.
+    this.#claiming = true;
+    hub.requestName(session, frame.name, (refused) => {
+      this.#claiming = false;
+      if (this.#closed) return;
+      if (refused !== undefined) {
+        this.deliver(refused);
+        if (refused.key === 'server_full') this.close('kicked');
+        return;
+      }
+      this.#named(session, frame);
+    });
+  }
+
+  /** The name was taken: into the room asked for (or general), welcomed, with its past. */
+  #named(session: Session, frame: JoinRequest): void {
+    const { hub, opts } = this.#ctx;
     opts.timers.clear(this.#registrationTimer);
     this.#registrationTimer = undefined;
     this.#joining = true;
