@@ -125,7 +125,7 @@ export class IrcEncoder {
     const lines: string[] = [];
     for (const e of event.entries) {
       const tag = `@time=${new Date(e.at).toISOString()} `;
-      for (const line of this.#privmsg(this.#mask(e.from), channel, e.text)) lines.push(tag + line);
+      for (const line of this.#privmsg(this.#mask(e.from), channel, e.text, e.action === true)) lines.push(tag + line);
     }
     return lines;
   }
@@ -149,6 +149,8 @@ export class IrcEncoder {
         return [formatIrc({ source: this.#mask(event.name), command: 'PART', params: [ircChannel(event.room), t('irc_moved_to', { room: event.to })] }, true)];
       case 'renamed':
         return [`:${ircMask(ircNick(event.old), this.#hostOf(event.name))} NICK ${ircNick(event.name)}`];
+      case 'topic':
+        return [formatIrc({ source: this.#mask(event.by), command: 'TOPIC', params: [ircChannel(event.room), event.text] }, true)];
       case 'announce':
         return serverNotice('*', t('announcement', { from: event.from, text: event.text }));
       case 'closing':
@@ -191,7 +193,7 @@ export class IrcEncoder {
       case 'rooms':
         return [
           numeric('321', me, ['Channel', t('irc_list_start')]),
-          ...event.rooms.map((r) => numeric('322', me, [ircChannel(r.name), String(r.users), ''])),
+          ...event.rooms.map((r) => numeric('322', me, [ircChannel(r.name), String(r.users), r.topic ?? ''])),
           numeric('323', me, [t('irc_end_of_list')]),
         ];
       case 'welcome':
@@ -200,7 +202,9 @@ export class IrcEncoder {
         const channel = ircChannel(event.room);
         if (event.entries.length === 0) return serverNotice(channel, t('history_empty', { room: event.room }));
         const lines = serverNotice(channel, t('history_header', { count: event.entries.length, room: event.room }));
-        for (const e of event.entries) lines.push(...serverNotice(channel, t('history_line', { time: clockTime(e.at), from: ircNick(e.from), text: e.text })));
+        for (const e of event.entries) {
+          lines.push(...serverNotice(channel, t(e.action === true ? 'history_action' : 'history_line', { time: clockTime(e.at), from: ircNick(e.from), text: e.text })));
+        }
         return lines;
       }
     }
@@ -227,6 +231,16 @@ export function numeric(code: string, me: string, params: readonly string[]): st
 export function serverNotice(target: string, text: string): string[] {
   const head = `:${IRC_SERVER_NAME} NOTICE ${target} :`;
   return splitUtf8(text, IRC_CONTENT_BYTES - utf8Bytes(head)).map((piece) => head + piece);
+}
+
+/**
+ * The topic of a channel as IRC shows it, to `me`: 332 (the text) and 333 (who set it, when, in
+ * seconds since the epoch); 331 when there is none.
+ */
+export function topicReply(me: string, room: string, topic: { readonly text: string; readonly by: string; readonly at: number } | undefined, t: Translate): string[] {
+  const channel = ircChannel(room);
+  if (topic === undefined) return [numeric('331', me, [channel, t('irc_no_topic')])];
+  return [numeric('332', me, [channel, topic.text]), numeric('333', me, [channel, ircNick(topic.by), String(Math.floor(topic.at / 1000))])];
 }
 
 /** 353 lines (names packed to fit) and the 366 that ends them. */

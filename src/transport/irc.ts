@@ -17,10 +17,10 @@ import { once } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import { ircChannel, ircHost, IrcEncoder, ircMask, IRC_SERVER_NAME, namesReply, numeric } from '../encode/irc.js';
+import { ircChannel, ircHost, IrcEncoder, ircMask, IRC_SERVER_NAME, namesReply, numeric, topicReply } from '../encode/irc.js';
 import { isOneLine } from '../encode/line.js';
 import { type ChatEvent, isNotice, type Refusal } from '../hub/events.js';
-import type { Hub, Session } from '../hub/hub.js';
+import { type Hub, type Session, TOPIC_MAX_BYTES } from '../hub/hub.js';
 import type { Lang, LeaveReason, Translate } from '../hub/messages.js';
 import { translator } from '../hub/messages.js';
 import { ircNick, isIrcChosenNick, normalizeName } from '../hub/names.js';
@@ -373,6 +373,7 @@ class IrcConnection extends StreamConnection {
       'PREFIX=(o)@',
       'CHANMODES=,,,nt',
       `CHANLIMIT=#:${maxRooms}`,
+      `TOPICLEN=${TOPIC_MAX_BYTES}`,
       'TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:1,WHOIS:1',
       t('irc_isupport'),
     );
@@ -434,20 +435,11 @@ class IrcConnection extends StreamConnection {
           else this.names(room);
         }
         return;
-      case 'TOPIC': {
-        if (p[0] === undefined) {
-          this.num('461', 'TOPIC', t('irc_need_params'));
-          return;
-        }
-        const room = this.roomOf(p[0]);
-        if (room === undefined) this.num('403', p[0], t('irc_no_such_channel'));
-        else if (p.length === 1) this.num('331', ircChannel(room.name), t('irc_no_topic'));
-        else if (!room.members.has(this.peer)) this.num('442', ircChannel(room.name), t('irc_not_on_channel'));
-        else this.num('482', ircChannel(room.name), t('irc_topic_not_yet'));
+      case 'TOPIC':
+        this.topic(session, p[0], p[1]);
         return;
-      }
       case 'LIST':
-        this.peer.deliver({ kind: 'rooms', rooms: hub.rooms().map((r) => ({ name: r.name, users: r.size })) });
+        this.peer.deliver(hub.roomList());
         return;
       case 'MODE':
         this.modeCommand(session, msg);
@@ -518,8 +510,31 @@ class IrcConnection extends StreamConnection {
       return;
     }
     if (already) return; // a JOIN of a channel one is in: nothing, as IRC servers do
+    if (result.topic !== undefined) this.topicLines(result);
     this.names(result);
     this.hub.replayJoin(session, result);
+  }
+
+  /**
+   * TOPIC #room: the topic (332/333, or 331); TOPIC #room :text sets it, for an operator who is
+   * in the room (else 442 or 482); an empty text clears it. Every member hears `TOPIC`.
+   */
+  topic(session: Session, channel: string | undefined, text: string | undefined): void {
+    const { t } = this;
+    if (channel === undefined) {
+      this.num('461', 'TOPIC', t('irc_need_params'));
+      return;
+    }
+    const room = this.roomOf(channel);
+    if (room === undefined) this.num('403', channel, t('irc_no_such_channel'));
+    else if (text === undefined) this.topicLines(room);
+    else if (!room.members.has(this.peer)) this.num('442', ircChannel(room.name), t('irc_not_on_channel'));
+    else if (!session.operator) this.num('482', ircChannel(room.name), t('irc_chanop_needed'));
+    else this.hub.setTopic(session, room, sanitize(text));
+  }
+
+  topicLines(room: Room): void {
+    for (const line of topicReply(this.irc.nick, room.name, room.topic, this.t)) this.irc.line(line);
   }
 
   names(room: Room): void {
