@@ -181,10 +181,14 @@ export class IrcEncoder {
     }
     switch (event.kind) {
       case 'reply':
+        // The operator key (OPER, or /admin) was right: IRC's "you are an operator".
+        if (event.key === 'admin_granted') return [numeric('381', me, [t('irc_oper_granted')])];
         return t(event.key, event.args).split('\n').flatMap((line) => serverNotice(me, line));
       case 'refusal': {
         const text = t(event.key, event.args);
         if (CLOSING.has(event.key)) return [`ERROR :${t('irc_closing_link', { reason: text })}`];
+        if (event.key === 'admin_wrong') return [numeric('464', me, [t('irc_password_wrong')])];
+        if (event.key === 'admin_none') return [numeric('491', me, [t('irc_no_oper')])];
         if (event.key === 'line_too_long') return [numeric('417', me, [t('irc_input_too_long')])];
         return text.split('\n').flatMap((line) => serverNotice(me, line));
       }

@@ -441,6 +441,15 @@ class IrcConnection extends StreamConnection {
       case 'LIST':
         this.peer.deliver(hub.roomList());
         return;
+      case 'OPER':
+        // OPER name key: the name is not checked (charla has one operator key, --admin-password);
+        // the hub answers 381 (admin_granted), 464 after its delay (admin_wrong) or 491 (admin_none).
+        if (p.length < 2) this.num('461', 'OPER', t('irc_need_params'));
+        else hub.admin(session, p[1] as string);
+        return;
+      case 'KICK':
+        this.kick(session, p[0], p[1], p[2]);
+        return;
       case 'MODE':
         this.modeCommand(session, msg);
         return;
@@ -537,6 +546,35 @@ class IrcConnection extends StreamConnection {
     for (const line of topicReply(this.irc.nick, room.name, room.topic, this.t)) this.irc.line(line);
   }
 
+  /**
+   * KICK #room nick[,nick] [:reason], for an operator: the hub's remove (as the line protocol's
+   * /expulsar: the user is disconnected, their rooms hear who and why). 403 for a channel that
+   * does not exist, 482 for a non-operator, 441 for a nick not in that channel.
+   */
+  kick(session: Session, channel: string | undefined, nicks: string | undefined, reason: string | undefined): void {
+    const { t, hub } = this;
+    if (channel === undefined || nicks === undefined || nicks === '') {
+      this.num('461', 'KICK', t('irc_need_params'));
+      return;
+    }
+    const room = this.roomOf(channel);
+    if (room === undefined) {
+      this.num('403', channel, t('irc_no_such_channel'));
+      return;
+    }
+    if (!session.operator) {
+      this.num('482', ircChannel(room.name), t('irc_chanop_needed'));
+      return;
+    }
+    const because = reason === undefined ? undefined : sanitize(reason).trim();
+    for (const nick of nicks.split(',')) {
+      if (nick === '') continue;
+      const target = hub.findByNick(nick);
+      if (target === undefined || !room.members.has(target.peer)) this.num('441', nick, ircChannel(room.name), t('irc_user_not_in_channel'));
+      else hub.remove(session, target, because === '' ? undefined : because);
+    }
+  }
+
   names(room: Room): void {
     const nicks: string[] = [];
     for (const s of room.members.values()) nicks.push(s.operator ? `@${s.nick}` : (s.nick as string));
@@ -607,7 +645,7 @@ class IrcConnection extends StreamConnection {
     const found = this.hub.findByNick(target);
     if (found === undefined) this.num('401', target, this.t('msg_no_such_user', { name: target }));
     else if (found !== session) this.num('502', "Can't change mode for other users");
-    else if (change === undefined) this.num('221', '+i');
+    else if (change === undefined) this.num('221', session.operator ? '+io' : '+i');
     else this.irc.line(`:${ircMask(this.irc.nick, 'irc.charla')} MODE ${this.irc.nick} :+i`);
   }
 

@@ -47,3 +47,84 @@ test('IRC topic: a line operator sets it with /tema; IRC members get TOPIC, IRC 
   eva.write('/salas\n');
   assert.equal(await eva.waitFor(/^Salas:/), 'Salas: general (4) «examen el lunes»');
 });
+
+test('IRC OPER: the admin password gives 381 and operator status every transport sees; a wrong one 464, none configured 491', async (t) => {
+  // The wrong-key delay runs on the next turn here instead of after 2 s.
+  const { ircPort, tcpPort } = await ircServer(t, { hub: { adminPassword: 'clave', schedule: (_ms, fn) => void setImmediate(fn) } });
+  const bea = await joinAs(t, tcpPort, 'bea');
+  const ana = await connectIrc(t, ircPort);
+  await ana.register('ana');
+  ana.send('JOIN #general');
+  await ana.waitFor(/ 366 ana #general /);
+  ana.send('OPER ana');
+  assert.match(await ana.next(), /^:server\.charla 461 ana OPER :/);
+  ana.send('OPER ana mala');
+  assert.match(await ana.next(), /^:server\.charla 464 ana :/);
+  ana.send('MODE ana');
+  assert.equal(await ana.next(), ':server.charla 221 ana :+i');
+  ana.send('OPER ana clave');
+  assert.match(await ana.next(), /^:server\.charla 381 ana :/);
+  ana.send('MODE ana');
+  assert.equal(await ana.next(), ':server.charla 221 ana :+io');
+  ana.send('NAMES #general');
+  assert.equal(await ana.next(), ':server.charla 353 ana = #general :bea @ana');
+  assert.match(await ana.next(), / 366 ana #general :/);
+  bea.write('/listar\n');
+  assert.equal(await bea.waitFor(/^Usuarios:/), 'Usuarios: bea, @ana');
+  // As an operator, ana may set the topic from IRC; the line user hears it.
+  ana.send('TOPIC #general :hoy, repaso');
+  assert.equal(await ana.next(), ':ana!ana@irc.charla TOPIC #general :hoy, repaso');
+  await bea.waitFor('*** ana ha cambiado el tema de la sala general: hoy, repaso ***');
+  ana.send('TOPIC #general :');
+  assert.equal(await ana.next(), ':ana!ana@irc.charla TOPIC #general :');
+  await bea.waitFor('*** ana ha quitado el tema de la sala general. ***');
+
+  const { ircPort: noOperPort } = await ircServer(t, { hub: { adminPassword: undefined } });
+  const c = await connectIrc(t, noOperPort);
+  await c.register('carla');
+  c.send('OPER carla clave');
+  assert.match(await c.next(), /^:server\.charla 491 carla :/);
+});
+
+test('IRC KICK: an operator removes a user as /expulsar does; 403, 482 and 441 otherwise', async (t) => {
+  const { ircPort, tcpPort } = await ircServer(t);
+  const bea = await joinAs(t, tcpPort, 'bea');
+  const eva = await joinAs(t, tcpPort, 'eva');
+  eva.write('/sala otra\n');
+  await eva.waitFor(/sala otra/);
+  const ana = await connectIrc(t, ircPort);
+  await ana.register('ana');
+  ana.send('JOIN #general');
+  await ana.waitFor(/ 366 ana #general /);
+  const bob = await connectIrc(t, ircPort);
+  await bob.register('bob');
+  bob.send('JOIN #general');
+  await bob.waitFor(/ 366 bob #general /);
+
+  bob.send('KICK #general bea :fuera');
+  assert.match(await bob.next(), /^:server\.charla 482 bob #general :/);
+  ana.send('OPER ana clave');
+  await ana.waitFor(/ 381 ana /);
+  ana.send('KICK #general');
+  assert.match(await ana.next(), /^:server\.charla 461 ana KICK :/);
+  ana.send('KICK #nada bea');
+  assert.match(await ana.next(), /^:server\.charla 403 ana #nada :/);
+  ana.send('KICK #general nadie');
+  assert.match(await ana.next(), /^:server\.charla 441 ana nadie #general :/);
+  ana.send('KICK #general eva'); // there is an eva, in another room
+  assert.match(await ana.next(), /^:server\.charla 441 ana eva #general :/);
+
+  ana.send('KICK #general bea :por spam');
+  assert.equal(await bea.waitFor(/^Error:/), 'Error: ana te ha expulsado: por spam');
+  await bea.closedByServer();
+  assert.equal(await bob.waitFor(/ QUIT /), ':bea!bea@tcp.charla QUIT :expulsado/a por un operador (ana): por spam');
+  assert.match(await ana.waitFor(/ NOTICE ana /), /bea ha sido expulsado/);
+
+  // An IRC user kicked: their client reads ERROR, and line users the removal.
+  eva.write('/sala general\n');
+  await eva.waitFor(/sala general/);
+  ana.send('KICK #general bob');
+  assert.match(await bob.waitFor(/^ERROR /), /^ERROR :.*ana te ha expulsado/);
+  await bob.closedByServer();
+  await eva.waitFor('*** bob ha sido expulsado/a por ana ***');
+});
