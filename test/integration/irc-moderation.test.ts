@@ -128,3 +128,56 @@ test('IRC KICK: an operator removes a user as /expulsar does; 403, 482 and 441 o
   await bob.closedByServer();
   await eva.waitFor('*** bob ha sido expulsado/a por ana ***');
 });
+
+test("IRC PART: an IRC user's part reads as a leave for the line users of that room only; they stay connected", async (t) => {
+  const { ircPort, tcpPort } = await ircServer(t);
+  const bea = await joinAs(t, tcpPort, 'bea');
+  const eva = await joinAs(t, tcpPort, 'eva');
+  eva.write('/sala otra\n');
+  await eva.waitFor(/sala otra/);
+  const ana = await connectIrc(t, ircPort);
+  await ana.register('ana');
+  ana.send('JOIN #general,#otra');
+  await ana.waitFor(/ 366 ana #otra /);
+  await bea.waitFor('*** ana se ha unido al chat ***');
+  ana.send('PART #general :hasta luego');
+  assert.equal(await ana.waitFor(/ PART /), ':ana!ana@irc.charla PART #general :hasta luego');
+  await bea.waitFor('*** ana ha salido del chat ***');
+  ana.send('PRIVMSG #otra :sigo aquí');
+  await eva.waitFor('ana: sigo aquí');
+  assert.ok(!eva.lines.some((l) => l.includes('ana ha salido')), 'the other room did not hear the part');
+  bea.write('/listar\n');
+  assert.equal(await bea.waitFor(/^Usuarios:/), 'Usuarios: bea');
+});
+
+test('IRC /me: an action is kept in history; a line user replays it as "* ana saluda", an IRC user as an ACTION', async (t) => {
+  const { ircPort, tcpPort } = await ircServer(t, { hub: { replayOnJoin: 5 } });
+  const ana = await connectIrc(t, ircPort);
+  await ana.register('ana');
+  ana.send('JOIN #general');
+  await ana.waitFor(/ 366 ana #general /);
+  const bea = await joinAs(t, tcpPort, 'bea');
+  ana.send('PRIVMSG #general :\x01ACTION saluda a todos\x01');
+  await bea.waitFor('* ana saluda a todos');
+  // A line user who comes later: the replay marks it as an action.
+  const eva = await joinAs(t, tcpPort, 'eva');
+  await eva.waitFor(/Últimos 1 mensajes/);
+  assert.match(await eva.next(), /^\[\d\d:\d\d\] \* ana saluda a todos$/);
+  eva.write('/historial\n');
+  await eva.waitFor(/Últimos 1 mensajes/);
+  assert.match(await eva.next(), /^\[\d\d:\d\d\] \* ana saluda a todos$/);
+  // IRC users who come later: with server-time the PRIVMSG it was, without it a NOTICE.
+  const tagged = await connectIrc(t, ircPort);
+  tagged.send('CAP REQ :server-time');
+  tagged.send('CAP END');
+  await tagged.register('dani');
+  tagged.send('JOIN #general');
+  await tagged.waitFor(/ 366 dani #general /);
+  assert.match(await tagged.next(), /^@time=\S+ :ana!ana@irc\.charla PRIVMSG #general :\x01ACTION saluda a todos\x01$/);
+  const plain = await connectIrc(t, ircPort);
+  await plain.register('fede');
+  plain.send('JOIN #general');
+  await plain.waitFor(/ 366 fede #general /);
+  await plain.waitFor(/NOTICE #general :\*\*\*/);
+  assert.match(await plain.next(), /^:server\.charla NOTICE #general :\[\d\d:\d\d\] \* ana saluda a todos$/);
+});
