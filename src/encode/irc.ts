@@ -70,6 +70,17 @@ const CLOSING: ReadonlySet<MessageKey> = new Set<MessageKey>([
 
 type Answer = Reply | Refusal | UserList | RoomList | Welcome | History;
 
+/** The start of a sender's PRIVMSGs to one channel, `:nick!nick@host PRIVMSG #room :`, and its UTF-8 bytes. */
+interface MessageHead {
+  readonly host: string;
+  readonly room: string;
+  readonly head: string;
+  readonly bytes: number;
+}
+
+/** Senders whose message head is remembered before the cache starts over. */
+const MAX_HEADS = 4096;
+
 /** Renders events as IRC lines; one instance per IRC transport (it asks that transport's hub for hosts). */
 export class IrcEncoder {
   readonly #hostOf: (name: string) => string;
@@ -78,6 +89,12 @@ export class IrcEncoder {
   #lastBlock = '';
   #taggedEvent: ChatEvent | undefined;
   #taggedBlock = '';
+  /**
+   * Each sender's message head, by name: a chat line is then one concatenation, not a nick, a
+   * mask and a byte count per message. Checked against the sender's host and room each time (a
+   * name may come back on another transport, or a sender talk in another channel).
+   */
+  readonly #heads = new Map<string, MessageHead>();
 
   /** `hostOf(name)`: the host of the named user (`ircHost` of their transport). */
   constructor(hostOf: (name: string) => string) {
@@ -95,6 +112,17 @@ export class IrcEncoder {
    */
   shared(event: ChatEvent, lang: Lang): string {
     if (this.#lastEvent === event && this.#lastLang === lang) return this.#lastBlock;
+    if (event.kind === 'message' && event.action !== true) {
+      // The hot path: a chat line that fits one IRC line (the same in every language).
+      const { head, bytes } = this.#head(event.from, event.room);
+      const { text } = event;
+      if (text.length * 3 <= IRC_CONTENT_BYTES - bytes || utf8Bytes(text) <= IRC_CONTENT_BYTES - bytes) {
+        this.#lastBlock = `${head}${text}\r`;
+        this.#lastEvent = event;
+        this.#lastLang = lang;
+        return this.#lastBlock;
+      }
+    }
     const lines = this.#render(event, TRANSLATORS[lang]);
     this.#lastBlock = lines.length === 0 ? '' : `${lines.join('\r\n')}\r`;
     this.#lastEvent = event;
@@ -128,6 +156,17 @@ export class IrcEncoder {
       for (const line of this.#privmsg(this.#mask(e.from), channel, e.text, e.action === true)) lines.push(tag + line);
     }
     return lines;
+  }
+
+  #head(from: string, room: string): MessageHead {
+    const host = this.#hostOf(from);
+    const known = this.#heads.get(from);
+    if (known !== undefined && known.host === host && known.room === room) return known;
+    const head = `:${ircMask(ircNick(from), host)} PRIVMSG ${ircChannel(room)} :`;
+    const made: MessageHead = { host, room, head, bytes: utf8Bytes(head) };
+    if (this.#heads.size >= MAX_HEADS) this.#heads.clear();
+    this.#heads.set(from, made);
+    return made;
   }
 
   #render(event: ChatEvent, t: Translate): string[] {

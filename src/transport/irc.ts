@@ -187,6 +187,9 @@ class IrcConnection extends StreamConnection {
   pingTimer: Timer | undefined;
   /** A PING was sent for silence and nothing has come since. */
   pinged = false;
+  /** The channel this user last wrote to, and its room (valid while they are in it). */
+  lastChannel = '';
+  lastRoom: Room | undefined;
 
   constructor(hub: Hub, socket: net.Socket, opts: IrcOptions, peers: Set<StreamPeer>, peer: IrcPeer, started: string) {
     super(hub, socket, 'tcp', opts, peers, peer);
@@ -234,6 +237,15 @@ class IrcConnection extends StreamConnection {
     if ((raw.length - bodyStart) * 3 > IRC_CONTENT_BYTES && utf8Bytes(bodyStart === 0 ? raw : raw.slice(bodyStart)) > IRC_CONTENT_BYTES) {
       this.num('417', this.t('irc_input_too_long'));
       return;
+    }
+    if (session.name !== undefined && raw.startsWith('PRIVMSG #')) {
+      // The hot path, `PRIVMSG #room :text`, without building an IrcMessage: what parseIrc
+      // would make of it (one target, the trailing text), handed to the same code.
+      const space = raw.indexOf(' ', 9);
+      if (space > 9 && raw.charCodeAt(space + 1) === 0x3a) {
+        this.message(session, false, raw.slice(8, space), raw.slice(space + 2));
+        return;
+      }
     }
     const msg = parseIrc(raw);
     if (msg === undefined) return;
@@ -395,7 +407,7 @@ class IrcConnection extends StreamConnection {
     switch (msg.command) {
       case 'PRIVMSG':
       case 'NOTICE':
-        this.message(session, msg);
+        this.message(session, msg.command === 'NOTICE', p[0], p[1]);
         return;
       case 'PING':
         this.pong(msg);
@@ -581,12 +593,11 @@ class IrcConnection extends StreamConnection {
     for (const line of namesReply(this.irc.nick, room.name, nicks, this.t)) this.irc.line(line);
   }
 
-  message(session: Session, msg: IrcMessage): void {
+  /** PRIVMSG (or, `notice`, NOTICE) `targets` :`raw`: to channels and nicks; a NOTICE is never answered with an error. */
+  message(session: Session, notice: boolean, targets: string | undefined, raw: string | undefined): void {
     const { t, hub } = this;
-    const notice = msg.command === 'NOTICE';
-    const [targets, raw] = msg.params;
     if (targets === undefined || targets === '') {
-      if (!notice) this.num('411', t('irc_no_recipient', { command: msg.command }));
+      if (!notice) this.num('411', t('irc_no_recipient', { command: notice ? 'NOTICE' : 'PRIVMSG' }));
       return;
     }
     if (raw === undefined || raw === '') {
@@ -597,21 +608,33 @@ class IrcConnection extends StreamConnection {
     if (action === undefined && isCtcp(raw)) return; // CTCP VERSION, PING...: nobody here answers them
     const text = sanitize(action ?? raw);
     if (!/\S/.test(text)) return;
-    for (const target of targets.split(',')) {
-      if (target.startsWith('#')) {
-        const room = this.roomOf(target);
-        if (room === undefined) {
-          if (!notice) this.num('403', target, t('irc_no_such_channel'));
-        } else if (!room.members.has(session.peer)) {
-          if (!notice) this.num('404', target, t('irc_cannot_send'));
-        } else hub.say(session, room, text, action !== undefined);
-        continue;
+    if (!targets.includes(',')) this.messageTo(session, notice, targets, text, action !== undefined);
+    else for (const target of targets.split(',')) this.messageTo(session, notice, target, text, action !== undefined);
+  }
+
+  /** One target of a PRIVMSG or NOTICE: a channel this user is in, or a nick. */
+  messageTo(session: Session, notice: boolean, target: string, text: string, action: boolean): void {
+    const { t, hub } = this;
+    if (target.startsWith('#')) {
+      // The room written to last, while this user is in it (a room with members stays open,
+      // so it is still the room of that name); else looked up.
+      const cached = target === this.lastChannel ? this.lastRoom : undefined;
+      const room = cached !== undefined && cached.members.has(session.peer) ? cached : this.roomOf(target);
+      if (room === undefined) {
+        if (!notice) this.num('403', target, t('irc_no_such_channel'));
+      } else if (!room.members.has(session.peer)) {
+        if (!notice) this.num('404', target, t('irc_cannot_send'));
+      } else {
+        this.lastChannel = target;
+        this.lastRoom = room;
+        hub.say(session, room, text, action);
       }
-      const to = hub.findByNick(target);
-      if (to === undefined) {
-        if (!notice) this.num('401', target, t('msg_no_such_user', { name: target }));
-      } else if (to !== session) hub.tell(session, to, action === undefined ? text : `* ${session.name as string} ${text}`);
+      return;
     }
+    const to = hub.findByNick(target);
+    if (to === undefined) {
+      if (!notice) this.num('401', target, t('msg_no_such_user', { name: target }));
+    } else if (to !== session) hub.tell(session, to, action ? `* ${session.name as string} ${text}` : text);
   }
 
   nick(session: Session, wanted: string | undefined): void {
