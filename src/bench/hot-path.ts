@@ -79,9 +79,13 @@ export interface HotPathOptions {
   size: number;
   /** Turns run before measuring (JIT warm-up). */
   warmupTurns: number;
+  /** The line protocol on the TCP port, or IRC (NICK/USER, JOIN #bench, PRIVMSG #bench) on the IRC port. */
+  proto: 'line' | 'irc';
 }
 
-export const HOT_PATH_DEFAULTS: HotPathOptions = { peers: 50, senders: -1, turns: 400, perTurn: 1, size: 64, warmupTurns: 100 };
+const IRC_CHANNEL = '#bench';
+
+export const HOT_PATH_DEFAULTS: HotPathOptions = { peers: 50, senders: -1, turns: 400, perTurn: 1, size: 64, warmupTurns: 100, proto: 'line' };
 
 /** The scenarios shaped like workloads a and b. */
 export const HOT_PATH_SCENARIOS: Record<string, Partial<HotPathOptions>> = {
@@ -119,22 +123,26 @@ export async function runHotPath(options: Partial<HotPathOptions> = {}): Promise
     udp: false,
     bench: true,
     tcpOptions: { registrationTimeoutMs: 0, keepAliveMs: 0, rateLimit: undefined },
+    ...(o.proto === 'irc' ? { irc: true, ircPort: 0, ircOptions: { registrationTimeoutMs: 0, keepAliveMs: 0, rateLimit: undefined, pingIntervalMs: 0 } } : {}),
   };
+  const irc = o.proto === 'irc';
   const server = await startServer(serverOptions as Partial<ServerOptions>);
-  const listener = server.tcp?.server;
-  if (listener === undefined) throw new Error('the server has no TCP transport');
+  const listener = irc ? server.irc?.server : server.tcp?.server;
+  if (listener === undefined) throw new Error(`the server has no ${irc ? 'IRC' : 'TCP'} transport`);
   try {
     const sockets = Array.from({ length: o.peers }, (_, i) => new FakeSocket(10000 + i));
     const names = sockets.map((_, i) => `u${String(i).padStart(5, '0')}`);
     for (const [i, s] of sockets.entries()) {
       listener.emit('connection', s);
-      s.receive(Buffer.from(`${names[i]}\n`));
+      const name = names[i] as string;
+      s.receive(Buffer.from(irc ? `NICK ${name}\r\nUSER ${name} 0 * :b\r\nJOIN ${IRC_CHANNEL}\r\n` : `${name}\n`));
       await turn();
     }
     const payload = 'x'.repeat(o.size);
-    const chunk = Buffer.from(`${payload}\n`.repeat(o.perTurn));
-    // What each receiver gets per message: "name: payload\n".
-    const lineBytes = (i: number): number => (names[i] as string).length + 2 + o.size + 1;
+    const chunk = Buffer.from((irc ? `PRIVMSG ${IRC_CHANNEL} :${payload}\r\n` : `${payload}\n`).repeat(o.perTurn));
+    // What each receiver gets per message: "name: payload\n", or ":name!name@irc.charla PRIVMSG #bench :payload\r\n".
+    const head = (name: string): string => (irc ? `:${name}!${name}@irc.charla PRIVMSG ${IRC_CHANNEL} :` : `${name}: `);
+    const lineBytes = (i: number): number => head(names[i] as string).length + o.size + (irc ? 2 : 1);
 
     const runTurns = async (n: number): Promise<void> => {
       for (let t = 0; t < n; t++) {
@@ -177,13 +185,15 @@ export async function runHotPath(options: Partial<HotPathOptions> = {}): Promise
 /** `node bench/hot-path.mjs [a|b ...] [--repeat N]`: JSON lines first, then a summary. */
 export async function main(argv: string[]): Promise<number> {
   let repeat = 5;
+  let proto: 'line' | 'irc' = 'line';
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--repeat') repeat = Math.max(1, Number(argv[++i]) || 1);
+    else if (arg === '--proto' && (argv[i + 1] === 'line' || argv[i + 1] === 'irc')) proto = argv[++i] as 'line' | 'irc';
     else if (arg in HOT_PATH_SCENARIOS) names.push(arg);
     else {
-      process.stderr.write(`usage: hot-path [${Object.keys(HOT_PATH_SCENARIOS).join('|')} ...] [--repeat N]\n`);
+      process.stderr.write(`usage: hot-path [${Object.keys(HOT_PATH_SCENARIOS).join('|')} ...] [--repeat N] [--proto line|irc]\n`);
       return 2;
     }
   }
@@ -193,7 +203,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const name of names) {
     const runs: HotPathResult[] = [];
     for (let k = 0; k < repeat; k++) {
-      const r = await runHotPath(HOT_PATH_SCENARIOS[name]);
+      const r = await runHotPath({ ...HOT_PATH_SCENARIOS[name], proto });
       runs.push(r);
       process.stdout.write(`${JSON.stringify({ scenario: name, run: k + 1, ...r })}\n`);
       ok &&= r.exact;
@@ -202,7 +212,7 @@ export async function main(argv: string[]): Promise<number> {
     const best = Math.min(...runs.map((r) => r.ns_per_delivery));
     const first = runs[0] as HotPathResult;
     summary.push(
-      `hot path ${name}: ${first.peers} peers, ${first.senders} senders: median ${ns.toFixed(1)} ns/delivery (best ${best.toFixed(1)}), ` +
+      `hot path ${name} (${proto}): ${first.peers} peers, ${first.senders} senders: median ${ns.toFixed(1)} ns/delivery (best ${best.toFixed(1)}), ` +
         `${(1e9 / ns / 1e6).toFixed(2)}M deliveries/s on one core, ${first.writes_per_delivery} writes/delivery${runs.every((r) => r.exact) ? '' : ', WRONG BYTES'}`,
     );
   }

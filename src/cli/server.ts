@@ -208,7 +208,7 @@ export async function run(argv: string[]): Promise<number> {
   // optimised code, and a client or load test that waits for the port, rather than for the
   // banner, never meets a server still warming up.
   if (!values['no-warmup'] && options.tcp === true) {
-    await warmUp({ ...options.tcpOptions, rateLimit: options.bench === true ? undefined : rateLimit });
+    await warmUp({ ...options.tcpOptions, rateLimit: options.bench === true ? undefined : rateLimit }, {}, options.irc === true);
   }
   const server = await startServer(options);
   if (values.bench) output.banner(t('log_bench_mode'));

@@ -70,6 +70,17 @@ const CLOSING: ReadonlySet<MessageKey> = new Set<MessageKey>([
 
 type Answer = Reply | Refusal | UserList | RoomList | Welcome | History;
 
+/** The start of a sender's PRIVMSGs to one channel, `:nick!nick@host PRIVMSG #room :`, and its UTF-8 bytes. */
+interface MessageHead {
+  readonly host: string;
+  readonly room: string;
+  readonly head: string;
+  readonly bytes: number;
+}
+
+/** Senders whose message head is remembered before the cache starts over. */
+const MAX_HEADS = 4096;
+
 /** Renders events as IRC lines; one instance per IRC transport (it asks that transport's hub for hosts). */
 export class IrcEncoder {
   readonly #hostOf: (name: string) => string;
@@ -78,6 +89,12 @@ export class IrcEncoder {
   #lastBlock = '';
   #taggedEvent: ChatEvent | undefined;
   #taggedBlock = '';
+  /**
+   * Each sender's message head, by name: a chat line is then one concatenation, not a nick, a
+   * mask and a byte count per message. Checked against the sender's host and room each time (a
+   * name may come back on another transport, or a sender talk in another channel).
+   */
+  readonly #heads = new Map<string, MessageHead>();
 
   /** `hostOf(name)`: the host of the named user (`ircHost` of their transport). */
   constructor(hostOf: (name: string) => string) {
@@ -95,6 +112,17 @@ export class IrcEncoder {
    */
   shared(event: ChatEvent, lang: Lang): string {
     if (this.#lastEvent === event && this.#lastLang === lang) return this.#lastBlock;
+    if (event.kind === 'message' && event.action !== true) {
+      // The hot path: a chat line that fits one IRC line (the same in every language).
+      const { head, bytes } = this.#head(event.from, event.room);
+      const { text } = event;
+      if (text.length * 3 <= IRC_CONTENT_BYTES - bytes || utf8Bytes(text) <= IRC_CONTENT_BYTES - bytes) {
+        this.#lastBlock = `${head}${text}\r`;
+        this.#lastEvent = event;
+        this.#lastLang = lang;
+        return this.#lastBlock;
+      }
+    }
     const lines = this.#render(event, TRANSLATORS[lang]);
     this.#lastBlock = lines.length === 0 ? '' : `${lines.join('\r\n')}\r`;
     this.#lastEvent = event;
@@ -125,9 +153,20 @@ export class IrcEncoder {
     const lines: string[] = [];
     for (const e of event.entries) {
       const tag = `@time=${new Date(e.at).toISOString()} `;
-      for (const line of this.#privmsg(this.#mask(e.from), channel, e.text)) lines.push(tag + line);
+      for (const line of this.#privmsg(this.#mask(e.from), channel, e.text, e.action === true)) lines.push(tag + line);
     }
     return lines;
+  }
+
+  #head(from: string, room: string): MessageHead {
+    const host = this.#hostOf(from);
+    const known = this.#heads.get(from);
+    if (known !== undefined && known.host === host && known.room === room) return known;
+    const head = `:${ircMask(ircNick(from), host)} PRIVMSG ${ircChannel(room)} :`;
+    const made: MessageHead = { host, room, head, bytes: utf8Bytes(head) };
+    if (this.#heads.size >= MAX_HEADS) this.#heads.clear();
+    this.#heads.set(from, made);
+    return made;
   }
 
   #render(event: ChatEvent, t: Translate): string[] {
@@ -149,6 +188,8 @@ export class IrcEncoder {
         return [formatIrc({ source: this.#mask(event.name), command: 'PART', params: [ircChannel(event.room), t('irc_moved_to', { room: event.to })] }, true)];
       case 'renamed':
         return [`:${ircMask(ircNick(event.old), this.#hostOf(event.name))} NICK ${ircNick(event.name)}`];
+      case 'topic':
+        return [formatIrc({ source: this.#mask(event.by), command: 'TOPIC', params: [ircChannel(event.room), event.text] }, true)];
       case 'announce':
         return serverNotice('*', t('announcement', { from: event.from, text: event.text }));
       case 'closing':
@@ -179,10 +220,14 @@ export class IrcEncoder {
     }
     switch (event.kind) {
       case 'reply':
+        // The operator key (OPER, or /admin) was right: IRC's "you are an operator".
+        if (event.key === 'admin_granted') return [numeric('381', me, [t('irc_oper_granted')])];
         return t(event.key, event.args).split('\n').flatMap((line) => serverNotice(me, line));
       case 'refusal': {
         const text = t(event.key, event.args);
         if (CLOSING.has(event.key)) return [`ERROR :${t('irc_closing_link', { reason: text })}`];
+        if (event.key === 'admin_wrong') return [numeric('464', me, [t('irc_password_wrong')])];
+        if (event.key === 'admin_none') return [numeric('491', me, [t('irc_no_oper')])];
         if (event.key === 'line_too_long') return [numeric('417', me, [t('irc_input_too_long')])];
         return text.split('\n').flatMap((line) => serverNotice(me, line));
       }
@@ -191,7 +236,7 @@ export class IrcEncoder {
       case 'rooms':
         return [
           numeric('321', me, ['Channel', t('irc_list_start')]),
-          ...event.rooms.map((r) => numeric('322', me, [ircChannel(r.name), String(r.users), ''])),
+          ...event.rooms.map((r) => numeric('322', me, [ircChannel(r.name), String(r.users), r.topic ?? ''])),
           numeric('323', me, [t('irc_end_of_list')]),
         ];
       case 'welcome':
@@ -200,7 +245,9 @@ export class IrcEncoder {
         const channel = ircChannel(event.room);
         if (event.entries.length === 0) return serverNotice(channel, t('history_empty', { room: event.room }));
         const lines = serverNotice(channel, t('history_header', { count: event.entries.length, room: event.room }));
-        for (const e of event.entries) lines.push(...serverNotice(channel, t('history_line', { time: clockTime(e.at), from: ircNick(e.from), text: e.text })));
+        for (const e of event.entries) {
+          lines.push(...serverNotice(channel, t(e.action === true ? 'history_action' : 'history_line', { time: clockTime(e.at), from: ircNick(e.from), text: e.text })));
+        }
         return lines;
       }
     }
@@ -227,6 +274,16 @@ export function numeric(code: string, me: string, params: readonly string[]): st
 export function serverNotice(target: string, text: string): string[] {
   const head = `:${IRC_SERVER_NAME} NOTICE ${target} :`;
   return splitUtf8(text, IRC_CONTENT_BYTES - utf8Bytes(head)).map((piece) => head + piece);
+}
+
+/**
+ * The topic of a channel as IRC shows it, to `me`: 332 (the text) and 333 (who set it, when, in
+ * seconds since the epoch); 331 when there is none.
+ */
+export function topicReply(me: string, room: string, topic: { readonly text: string; readonly by: string; readonly at: number } | undefined, t: Translate): string[] {
+  const channel = ircChannel(room);
+  if (topic === undefined) return [numeric('331', me, [channel, t('irc_no_topic')])];
+  return [numeric('332', me, [channel, topic.text]), numeric('333', me, [channel, ircNick(topic.by), String(Math.floor(topic.at / 1000))])];
 }
 
 /** 353 lines (names packed to fit) and the 366 that ends them. */

@@ -100,6 +100,8 @@ export function toFrame(event: ChatEvent, lang: Lang): ServerFrame {
       return historyFrame(event);
     case 'announce':
       return { type: 'announce', from: event.from, text: event.text };
+    case 'topic':
+      return { type: 'topic', room: event.room, topic: event.text, by: event.by, at: event.at, text: lineEncoder.line(event, lang) };
     case 'closing':
       return { type: 'closing', text: lineEncoder.line(event, lang) };
   }

@@ -78,7 +78,9 @@ export class LineEncoder {
         return packLines(names, (users) => t('user_list', { users }), maxLineBytes);
       }
       case 'rooms': {
-        const rooms = event.rooms.map((r) => t('room_entry', { room: r.name, count: r.users }));
+        const rooms = event.rooms.map((r) =>
+          r.topic === undefined ? t('room_entry', { room: r.name, count: r.users }) : t('room_entry_topic', { room: r.name, count: r.users, topic: r.topic }),
+        );
         return packLines(rooms, (list) => t('room_list', { rooms: list }), maxLineBytes);
       }
       case 'welcome':
@@ -86,7 +88,7 @@ export class LineEncoder {
       case 'history': {
         if (event.entries.length === 0) return [t('history_empty', { room: event.room })];
         const lines = [t('history_header', { count: event.entries.length, room: event.room })];
-        for (const e of event.entries) lines.push(t('history_line', { time: clockTime(e.at), from: e.from, text: e.text }));
+        for (const e of event.entries) lines.push(t(e.action === true ? 'history_action' : 'history_line', { time: clockTime(e.at), from: e.from, text: e.text }));
         return lines;
       }
     }
@@ -107,6 +109,8 @@ function renderOne(event: OneLine, t: Translate): string {
       return t('user_moved', { name: event.name, room: event.to });
     case 'renamed':
       return t('user_renamed', { old: event.old, name: event.name });
+    case 'topic':
+      return event.text === '' ? t('topic_cleared', { by: event.by, room: event.room }) : t('topic_changed', { by: event.by, room: event.room, text: event.text });
     case 'announce':
       return t('announcement', { from: event.from, text: event.text });
     case 'closing':

@@ -49,7 +49,7 @@ const HANDLERS: { [K in Command['kind']]: Handler<K> } = {
   },
 
   rooms(hub, session) {
-    session.peer.deliver({ kind: 'rooms', rooms: hub.rooms().map((r) => ({ name: r.name, users: r.size })) });
+    session.peer.deliver(hub.roomList());
   },
 
   room(hub, session, { name }) {
@@ -117,6 +117,17 @@ const HANDLERS: { [K in Command['kind']]: Handler<K> } = {
   announce(hub, session, { text }) {
     if (!operator(hub, session, '/anunciar')) return;
     hub.announce(session, text);
+  },
+
+  topic(hub, session, { text }) {
+    const room = session.room;
+    if (room === undefined) return;
+    if (text === undefined) {
+      hub.tellTopic(session, room, true);
+      return;
+    }
+    if (!operator(hub, session, '/tema')) return;
+    hub.setTopic(session, room, text);
   },
 
   usage(hub, session, { command }) {

@@ -97,10 +97,10 @@ export interface UserList {
   readonly users: readonly { readonly name: string; readonly operator: boolean }[];
 }
 
-/** The answer to `/salas`: every room and how many are in it. */
+/** The answer to `/salas`: every room, how many are in it, and its topic when it has one. */
 export interface RoomList {
   readonly kind: 'rooms';
-  readonly rooms: readonly { readonly name: string; readonly users: number }[];
+  readonly rooms: readonly { readonly name: string; readonly users: number; readonly topic?: string }[];
 }
 
 /**
@@ -147,6 +147,22 @@ export interface HistoryEntry {
   readonly action?: true;
 }
 
+/**
+ * The topic of `room` was set (or, `text` empty, cleared) by the operator `by`: to every member
+ * of the room, the setter too. Line users read `*** ana ha cambiado el tema de la sala general:
+ * ... ***`, IRC users `:ana!ana@tcp.charla TOPIC #general :...`; a JSON encoder would send the
+ * fields as they are. The room keeps it (`Room.topic`) for who comes later.
+ */
+export interface TopicChanged {
+  readonly kind: 'topic';
+  readonly room: string;
+  /** The new topic; '' when it was cleared. */
+  readonly text: string;
+  readonly by: string;
+  /** Server time it was set, ms since the epoch. */
+  readonly at: number;
+}
+
 /** An operator's announcement, to every room. */
 export interface Announcement {
   readonly kind: 'announce';
@@ -172,6 +188,7 @@ export type ChatEvent =
   | RoomList
   | Welcome
   | History
+  | TopicChanged
   | Announcement
   | Closing;
 

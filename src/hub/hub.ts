@@ -4,7 +4,8 @@ import { sanitize } from '../protocol/sanitize.js';
 import { type Clock, monotonic } from '../util/clock.js';
 import { runCommand } from './commands.js';
 import { confusableKey } from './confusables.js';
-import { type ChatEvent, type EventArgs, type Refusal, refusal, reply, type Welcome, WELCOME_LIST_MAX } from './events.js';
+import { splitUtf8 } from '../protocol/irc.js';
+import { type ChatEvent, type EventArgs, type Refusal, refusal, reply, type RoomList, type Welcome, WELCOME_LIST_MAX } from './events.js';
 import { type Lang, type LeaveReason, type MessageKey, type Translate, translator } from './messages.js';
 import { checkName, foldName, ircNick, ircNickKey, isRoomName, MAX_MARKS_PER_BASE, MAX_ROOM_NAME_LENGTH, normalizeName, type NameProblem } from './names.js';
 import type { BusEvent, BusUser, HubBus } from './bus.js';
@@ -92,6 +93,11 @@ export const GENERAL_ROOM = 'general';
 export const DEFAULT_HISTORY_ASK = 20;
 /** Minutes `/silenciar` mutes for when it is not told. */
 export const DEFAULT_MUTE_MINUTES = 10;
+/**
+ * Longest topic, in UTF-8 bytes (IRC's TOPICLEN): a longer one is cut at a character boundary,
+ * so that `:nick!nick@host TOPIC #room :text` and the 332 that shows it fit one IRC line.
+ */
+export const TOPIC_MAX_BYTES = 300;
 /** A wrong operator key is answered after this long, and no other attempt is taken meanwhile. */
 export const ADMIN_RETRY_DELAY_MS = 2000;
 
@@ -421,6 +427,7 @@ export class Hub {
     const room = this.#general;
     this.#enter(session, room);
     peer.deliver(welcome(name, room, false));
+    this.tellTopic(session, room, false);
     if (!this.#publish({ t: 'join', room: room.name, user: busUser(session) }, session)) {
       room.broadcast({ kind: 'joined', room: room.name, name, from: undefined }, peer); // seed: everyone else hears the join
     }
@@ -576,6 +583,7 @@ export class Hub {
     this.#enter(session, to);
     if (!published) to.broadcast({ kind: 'joined', room: to.name, name: who, from: from.name }, session.peer);
     session.peer.deliver(welcome(who, to, true));
+    this.tellTopic(session, to, false);
     this.#replay(session, to, this.options.replayOnJoin);
   }
 
@@ -738,6 +746,34 @@ export class Hub {
   /** A room other than `general` goes away with its last user (its history file stays). */
   #closeIfEmpty(room: Room): void {
     if (room.size === 0 && room !== this.#general) this.#rooms.delete(room.key);
+  }
+
+  /**
+   * The operator `by` sets the topic of `room` (cut to TOPIC_MAX_BYTES; blank clears it): the
+   * room keeps it and every member, `by` too, hears of it. The caller checks that `by` may.
+   */
+  setTopic(by: Session, room: Room, rawText: string): void {
+    const trimmed = rawText.trim();
+    const text = trimmed === '' ? '' : (splitUtf8(trimmed, TOPIC_MAX_BYTES)[0] as string).trimEnd();
+    const name = by.name as string;
+    const at = this.options.wallClock();
+    room.topic = text === '' ? undefined : { text, by: name, at };
+    room.broadcast({ kind: 'topic', room: room.name, text, by: name, at });
+    if (this.logging) this.options.log(this.t('log_topic', { name, room: room.name, text }));
+  }
+
+  /** Tells `session` the topic of `room` (a line user entering it, or asking); with `always`, also that there is none. */
+  tellTopic(session: Session, room: Room, always: boolean): void {
+    const { topic } = room;
+    if (topic !== undefined) this.reply(session, 'room_topic', { room: room.name, text: topic.text });
+    else if (always) this.reply(session, 'room_no_topic', { room: room.name });
+  }
+
+  /** The answer to `/salas` (and IRC's LIST): every room, its users, its topic. */
+  roomList(): RoomList {
+    const rooms: { name: string; users: number; topic?: string }[] = [];
+    for (const r of this.#rooms.values()) rooms.push(r.topic === undefined ? { name: r.name, users: r.size } : { name: r.name, users: r.size, topic: r.topic.text });
+    return { kind: 'rooms', rooms };
   }
 
   /** Grants operator rights for the right key; a wrong one is logged and answered after a delay. */

@@ -48,6 +48,8 @@ export interface LogEntry {
   /** The sender's name as shown. */
   readonly from: string;
   readonly text: string;
+  /** An action (IRC's `/me`): replayed as `* ana saluda`. Absent on plain messages. */
+  readonly action?: true;
 }
 
 /** What `--history N` and the byte bound keep of each room. */

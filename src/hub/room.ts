@@ -3,6 +3,13 @@ import type { Session } from './hub.js';
 import type { Peer } from './peer.js';
 import type { RoomLog } from './room-log.js';
 
+/** A room's topic: what it is, who set it and when (ms since the epoch). */
+export interface Topic {
+  readonly text: string;
+  readonly by: string;
+  readonly at: number;
+}
+
 /**
  * One room: its members, its broadcast, and its ordered log (history). The Hub owns what is
  * server-wide (connections, names, limits, operators) and moves sessions between rooms; a Room
@@ -23,12 +30,15 @@ export class Room {
    */
   readonly remote = new Map<string, Session>();
   readonly log: RoomLog;
+  /** Set by an operator (Hub.setTopic); undefined when there is none. Lives as long as the room. */
+  topic: Topic | undefined;
 
   constructor(name: string, key: string, lookalike: string, log: RoomLog) {
     this.name = name;
     this.key = key;
     this.lookalike = lookalike;
     this.log = log;
+    this.topic = undefined;
   }
 
   /** Members here and, in a cluster, on the other nodes. */

@@ -21,13 +21,14 @@ export type Command =
   | { kind: 'kick'; name: string; reason: string | undefined }
   | { kind: 'mute'; name: string; minutes: number | undefined }
   | { kind: 'announce'; text: string }
+  | { kind: 'topic'; text: string | undefined }
   | { kind: 'usage'; command: UsageCommand }
   | { kind: 'unknown'; command: string };
 
 /** Commands whose arguments can be wrong; each has its own "Error: uso: ..." line. */
 export type UsageCommand = 'nick' | 'msg' | 'room' | 'history' | 'admin' | 'kick' | 'mute' | 'announce';
 
-type CommandName = 'list' | 'quit' | 'help' | 'nick' | 'msg' | 'room' | 'rooms' | 'history' | 'admin' | 'kick' | 'mute' | 'announce';
+type CommandName = 'list' | 'quit' | 'help' | 'nick' | 'msg' | 'room' | 'rooms' | 'history' | 'admin' | 'kick' | 'mute' | 'announce' | 'topic';
 
 /** Most lines `/historial N` may ask for (a room keeps at most --history of them anyway). */
 export const MAX_HISTORY_ASK = 1000;
@@ -67,6 +68,8 @@ export const COMMAND_TABLE: ReadonlyMap<string, CommandName> = new Map<string, C
   ['/mute', 'mute'],
   ['/anunciar', 'announce'],
   ['/announce', 'announce'],
+  ['/tema', 'topic'],
+  ['/topic', 'topic'],
 ]);
 
 /** Splits off the first whitespace-separated word: [word, rest-with-leading-space-removed]. */
@@ -132,6 +135,11 @@ export function parseCommand(line: string): Command {
       const text = rest.trim();
       if (text === '') return { kind: 'usage', command: 'announce' };
       return { kind: 'announce', text };
+    }
+    case 'topic': {
+      // "/tema" alone asks for the room's topic; "/tema TEXT" sets it (operators only).
+      const text = rest.trim();
+      return { kind: 'topic', text: text === '' ? undefined : text };
     }
     default:
       return { kind: 'unknown', command: word };

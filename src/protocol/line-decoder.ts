@@ -22,8 +22,13 @@ export class LineDecoder {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #discarding = false;
+  /** crEnds: the last line ended at a CR that was the chunk's last byte; an LF first in the next chunk is its CR LF. */
+  #afterCr = false;
 
-  /** A CR ends a line too (IRC: CR-only clients); "\r\n" then ends one line and an empty one. */
+  /**
+   * A CR ends a line too (IRC: CR-only clients); "\r\n" is still one line end, also when a
+   * chunk ends between the CR and the LF (so a CR LF client costs one line per line, not two).
+   */
   readonly crEnds: boolean;
 
   constructor(maxLineBytes: number, crEnds = false) {
@@ -54,6 +59,10 @@ export class LineDecoder {
    * a chunk gives exactly the events of `push`.
    */
   step(buf: Buffer, start: number, events: DecodeEvent[]): number {
+    if (this.#afterCr) {
+      this.#afterCr = false;
+      if (buf[start] === LF) return start + 1; // the LF of a CR LF cut between two chunks
+    }
     const lf = this.crEnds ? lineEnd(buf, start) : buf.indexOf(LF, start);
     if (lf === -1) {
       this.#hold(buf, start, buf.length, events);
@@ -63,6 +72,10 @@ export class LineDecoder {
       this.#discarding = false;
     } else {
       this.#finishLine(buf, start, lf, events);
+    }
+    if (this.crEnds && buf[lf] === CR) {
+      if (lf + 1 === buf.length) this.#afterCr = true;
+      else if (buf[lf + 1] === LF) return lf + 2;
     }
     return lf + 1;
   }

@@ -142,7 +142,7 @@ export interface UsersFrame {
 
 export interface RoomsFrame {
   readonly type: 'rooms';
-  readonly rooms: readonly { readonly name: string; readonly users: number }[];
+  readonly rooms: readonly { readonly name: string; readonly users: number; readonly topic?: string }[];
   readonly text: string;
 }
 
@@ -156,6 +156,18 @@ export interface HistoryFrame {
    * missed than it keeps), so the page can say that some messages are gone.
    */
   readonly gap?: boolean;
+}
+
+/** A room's topic was set (or, `topic` empty, cleared) by an operator. Also sent on entering a room that has one. */
+export interface TopicFrame {
+  readonly type: 'topic';
+  readonly room: string;
+  /** The topic; '' when it was cleared. */
+  readonly topic: string;
+  readonly by: string;
+  /** Server time it was set, ms since the epoch. */
+  readonly at: number;
+  readonly text: string;
 }
 
 export interface AnnounceFrame {
@@ -184,6 +196,7 @@ export type ServerFrame =
   | UsersFrame
   | RoomsFrame
   | HistoryFrame
+  | TopicFrame
   | AnnounceFrame
   | ClosingFrame;
 

@@ -17,10 +17,10 @@ import { once } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import { ircChannel, ircHost, IrcEncoder, ircMask, IRC_SERVER_NAME, namesReply, numeric } from '../encode/irc.js';
+import { ircChannel, ircHost, IrcEncoder, ircMask, IRC_SERVER_NAME, namesReply, numeric, topicReply } from '../encode/irc.js';
 import { isOneLine } from '../encode/line.js';
 import { type ChatEvent, isNotice, type Refusal } from '../hub/events.js';
-import type { Hub, Session } from '../hub/hub.js';
+import { type Hub, type Session, TOPIC_MAX_BYTES } from '../hub/hub.js';
 import type { Lang, LeaveReason, Translate } from '../hub/messages.js';
 import { translator } from '../hub/messages.js';
 import { ircNick, isIrcChosenNick, normalizeName } from '../hub/names.js';
@@ -187,6 +187,9 @@ class IrcConnection extends StreamConnection {
   pingTimer: Timer | undefined;
   /** A PING was sent for silence and nothing has come since. */
   pinged = false;
+  /** The channel this user last wrote to, and its room (valid while they are in it). */
+  lastChannel = '';
+  lastRoom: Room | undefined;
 
   constructor(hub: Hub, socket: net.Socket, opts: IrcOptions, peers: Set<StreamPeer>, peer: IrcPeer, started: string) {
     super(hub, socket, 'tcp', opts, peers, peer);
@@ -234,6 +237,15 @@ class IrcConnection extends StreamConnection {
     if ((raw.length - bodyStart) * 3 > IRC_CONTENT_BYTES && utf8Bytes(bodyStart === 0 ? raw : raw.slice(bodyStart)) > IRC_CONTENT_BYTES) {
       this.num('417', this.t('irc_input_too_long'));
       return;
+    }
+    if (session.name !== undefined && raw.startsWith('PRIVMSG #')) {
+      // The hot path, `PRIVMSG #room :text`, without building an IrcMessage: what parseIrc
+      // would make of it (one target, the trailing text), handed to the same code.
+      const space = raw.indexOf(' ', 9);
+      if (space > 9 && raw.charCodeAt(space + 1) === 0x3a) {
+        this.message(session, false, raw.slice(8, space), raw.slice(space + 2));
+        return;
+      }
     }
     const msg = parseIrc(raw);
     if (msg === undefined) return;
@@ -378,6 +390,7 @@ class IrcConnection extends StreamConnection {
       'PREFIX=(o)@',
       'CHANMODES=,,,nt',
       `CHANLIMIT=#:${maxRooms}`,
+      `TOPICLEN=${TOPIC_MAX_BYTES}`,
       'TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:1,WHOIS:1',
       t('irc_isupport'),
     );
@@ -399,7 +412,7 @@ class IrcConnection extends StreamConnection {
     switch (msg.command) {
       case 'PRIVMSG':
       case 'NOTICE':
-        this.message(session, msg);
+        this.message(session, msg.command === 'NOTICE', p[0], p[1]);
         return;
       case 'PING':
         this.pong(msg);
@@ -439,20 +452,20 @@ class IrcConnection extends StreamConnection {
           else this.names(room);
         }
         return;
-      case 'TOPIC': {
-        if (p[0] === undefined) {
-          this.num('461', 'TOPIC', t('irc_need_params'));
-          return;
-        }
-        const room = this.roomOf(p[0]);
-        if (room === undefined) this.num('403', p[0], t('irc_no_such_channel'));
-        else if (p.length === 1) this.num('331', ircChannel(room.name), t('irc_no_topic'));
-        else if (!room.members.has(this.peer)) this.num('442', ircChannel(room.name), t('irc_not_on_channel'));
-        else this.num('482', ircChannel(room.name), t('irc_topic_not_yet'));
+      case 'TOPIC':
+        this.topic(session, p[0], p[1]);
         return;
-      }
       case 'LIST':
-        this.peer.deliver({ kind: 'rooms', rooms: hub.rooms().map((r) => ({ name: r.name, users: r.size })) });
+        this.peer.deliver(hub.roomList());
+        return;
+      case 'OPER':
+        // OPER name key: the name is not checked (charla has one operator key, --admin-password);
+        // the hub answers 381 (admin_granted), 464 after its delay (admin_wrong) or 491 (admin_none).
+        if (p.length < 2) this.num('461', 'OPER', t('irc_need_params'));
+        else hub.admin(session, p[1] as string);
+        return;
+      case 'KICK':
+        this.kick(session, p[0], p[1], p[2]);
         return;
       case 'MODE':
         this.modeCommand(session, msg);
@@ -523,8 +536,60 @@ class IrcConnection extends StreamConnection {
       return;
     }
     if (already) return; // a JOIN of a channel one is in: nothing, as IRC servers do
+    if (result.topic !== undefined) this.topicLines(result);
     this.names(result);
     this.hub.replayJoin(session, result);
+  }
+
+  /**
+   * TOPIC #room: the topic (332/333, or 331); TOPIC #room :text sets it, for an operator who is
+   * in the room (else 442 or 482); an empty text clears it. Every member hears `TOPIC`.
+   */
+  topic(session: Session, channel: string | undefined, text: string | undefined): void {
+    const { t } = this;
+    if (channel === undefined) {
+      this.num('461', 'TOPIC', t('irc_need_params'));
+      return;
+    }
+    const room = this.roomOf(channel);
+    if (room === undefined) this.num('403', channel, t('irc_no_such_channel'));
+    else if (text === undefined) this.topicLines(room);
+    else if (!room.members.has(this.peer)) this.num('442', ircChannel(room.name), t('irc_not_on_channel'));
+    else if (!session.operator) this.num('482', ircChannel(room.name), t('irc_chanop_needed'));
+    else this.hub.setTopic(session, room, sanitize(text));
+  }
+
+  topicLines(room: Room): void {
+    for (const line of topicReply(this.irc.nick, room.name, room.topic, this.t)) this.irc.line(line);
+  }
+
+  /**
+   * KICK #room nick[,nick] [:reason], for an operator: the hub's remove (as the line protocol's
+   * /expulsar: the user is disconnected, their rooms hear who and why). 403 for a channel that
+   * does not exist, 482 for a non-operator, 441 for a nick not in that channel.
+   */
+  kick(session: Session, channel: string | undefined, nicks: string | undefined, reason: string | undefined): void {
+    const { t, hub } = this;
+    if (channel === undefined || nicks === undefined || nicks === '') {
+      this.num('461', 'KICK', t('irc_need_params'));
+      return;
+    }
+    const room = this.roomOf(channel);
+    if (room === undefined) {
+      this.num('403', channel, t('irc_no_such_channel'));
+      return;
+    }
+    if (!session.operator) {
+      this.num('482', ircChannel(room.name), t('irc_chanop_needed'));
+      return;
+    }
+    const because = reason === undefined ? undefined : sanitize(reason).trim();
+    for (const nick of nicks.split(',')) {
+      if (nick === '') continue;
+      const target = hub.findByNick(nick);
+      if (target === undefined || !room.members.has(target.peer)) this.num('441', nick, ircChannel(room.name), t('irc_user_not_in_channel'));
+      else hub.remove(session, target, because === '' ? undefined : because);
+    }
   }
 
   names(room: Room): void {
@@ -533,12 +598,11 @@ class IrcConnection extends StreamConnection {
     for (const line of namesReply(this.irc.nick, room.name, nicks, this.t)) this.irc.line(line);
   }
 
-  message(session: Session, msg: IrcMessage): void {
+  /** PRIVMSG (or, `notice`, NOTICE) `targets` :`raw`: to channels and nicks; a NOTICE is never answered with an error. */
+  message(session: Session, notice: boolean, targets: string | undefined, raw: string | undefined): void {
     const { t, hub } = this;
-    const notice = msg.command === 'NOTICE';
-    const [targets, raw] = msg.params;
     if (targets === undefined || targets === '') {
-      if (!notice) this.num('411', t('irc_no_recipient', { command: msg.command }));
+      if (!notice) this.num('411', t('irc_no_recipient', { command: notice ? 'NOTICE' : 'PRIVMSG' }));
       return;
     }
     if (raw === undefined || raw === '') {
@@ -549,21 +613,33 @@ class IrcConnection extends StreamConnection {
     if (action === undefined && isCtcp(raw)) return; // CTCP VERSION, PING...: nobody here answers them
     const text = sanitize(action ?? raw);
     if (!/\S/.test(text)) return;
-    for (const target of targets.split(',')) {
-      if (target.startsWith('#')) {
-        const room = this.roomOf(target);
-        if (room === undefined) {
-          if (!notice) this.num('403', target, t('irc_no_such_channel'));
-        } else if (!room.members.has(session.peer)) {
-          if (!notice) this.num('404', target, t('irc_cannot_send'));
-        } else hub.say(session, room, text, action !== undefined);
-        continue;
+    if (!targets.includes(',')) this.messageTo(session, notice, targets, text, action !== undefined);
+    else for (const target of targets.split(',')) this.messageTo(session, notice, target, text, action !== undefined);
+  }
+
+  /** One target of a PRIVMSG or NOTICE: a channel this user is in, or a nick. */
+  messageTo(session: Session, notice: boolean, target: string, text: string, action: boolean): void {
+    const { t, hub } = this;
+    if (target.startsWith('#')) {
+      // The room written to last, while this user is in it (a room with members stays open,
+      // so it is still the room of that name); else looked up.
+      const cached = target === this.lastChannel ? this.lastRoom : undefined;
+      const room = cached !== undefined && cached.members.has(session.peer) ? cached : this.roomOf(target);
+      if (room === undefined) {
+        if (!notice) this.num('403', target, t('irc_no_such_channel'));
+      } else if (!room.members.has(session.peer)) {
+        if (!notice) this.num('404', target, t('irc_cannot_send'));
+      } else {
+        this.lastChannel = target;
+        this.lastRoom = room;
+        hub.say(session, room, text, action);
       }
-      const to = hub.findByNick(target);
-      if (to === undefined) {
-        if (!notice) this.num('401', target, t('msg_no_such_user', { name: target }));
-      } else if (to !== session) hub.tell(session, to, action === undefined ? text : `* ${session.name as string} ${text}`);
+      return;
     }
+    const to = hub.findByNick(target);
+    if (to === undefined) {
+      if (!notice) this.num('401', target, t('msg_no_such_user', { name: target }));
+    } else if (to !== session) hub.tell(session, to, action ? `* ${session.name as string} ${text}` : text);
   }
 
   nick(session: Session, wanted: string | undefined): void {
@@ -597,7 +673,7 @@ class IrcConnection extends StreamConnection {
     const found = this.hub.findByNick(target);
     if (found === undefined) this.num('401', target, this.t('msg_no_such_user', { name: target }));
     else if (found !== session) this.num('502', "Can't change mode for other users");
-    else if (change === undefined) this.num('221', '+i');
+    else if (change === undefined) this.num('221', session.operator ? '+io' : '+i');
     else this.irc.line(`:${ircMask(this.irc.nick, 'irc.charla')} MODE ${this.irc.nick} :+i`);
   }
 

@@ -2,9 +2,11 @@ import net from 'node:net';
 import { Hub, noLog } from '../hub/hub.js';
 import type { RateLimit } from '../hub/rate-limit.js';
 import { closed } from '../util/closed.js';
+import { listenIrc } from './irc.js';
 import { listenTcp, TCP_DEFAULTS, type TcpOptions } from './tcp.js';
 
 const LF = 0x0a;
+const CR = 0x0d;
 /** Every relayed warm-up line ends with the payload's last byte; no notice does. */
 const PAYLOAD_END = 0x78; // 'x'
 
@@ -20,6 +22,13 @@ export interface WarmUpOptions {
   linesPerWrite: number;
   /** Bound on the whole warm-up: on a slow machine it is cut short rather than delay the start. */
   timeoutMs: number;
+  /**
+   * Sizes of the IRC rooms, after the line rooms, when the server has an IRC port: IRC users
+   * join a channel, chat and quit, so that the IRC parser, encoder and peer are compiled too
+   * (a fresh IRC path costs a short IRC run about half its speed, as it does the line protocol).
+   */
+  ircRounds: number[];
+  ircMessagesPerClient: number;
 }
 
 /**
@@ -28,7 +37,32 @@ export interface WarmUpOptions {
  * the hot path for good. About 0.45 s on one core, and about 40 MB of garbage that the next
  * collections reclaim for the real users.
  */
-export const WARM_UP_DEFAULTS: WarmUpOptions = { rounds: [8, 24], messagesPerClient: 1600, linesPerWrite: 2, timeoutMs: 2000 };
+export const WARM_UP_DEFAULTS: WarmUpOptions = { rounds: [8, 24], messagesPerClient: 1600, linesPerWrite: 2, timeoutMs: 2000, ircRounds: [16], ircMessagesPerClient: 800 };
+
+/** How a warm-up client speaks: the line protocol or IRC. */
+interface Dialect {
+  /** What a client sends first, as `name`. */
+  hello(name: string, room: string): string;
+  /** True once `data` (the start of what the server said) shows the client registered and in the room. */
+  ready(seen: string): boolean;
+  /** Message `n` of a client. */
+  message(n: number, payload: string, room: string): string;
+  bye: string;
+}
+
+const LINE: Dialect = {
+  hello: (name) => `${name}\n`,
+  ready: () => true, // the welcome
+  message: (n, payload) => `${n} ${payload}\n`,
+  bye: '/quitar\n',
+};
+
+const IRC: Dialect = {
+  hello: (name, room) => `NICK ${name}\r\nUSER ${name} 0 * :${name}\r\nJOIN #${room}\r\n`,
+  ready: (seen) => / 366 /.test(seen), // the end of NAMES: registered and in the channel
+  message: (n, payload, room) => `PRIVMSG #${room} :${n} ${payload}\r\n`,
+  bye: 'QUIT :listo\r\n',
+};
 
 /** A rate limit that limits nothing: the warm-up takes the limiter's code path at full speed. */
 const UNLIMITED: RateLimit = { ratePerSec: 1e9, burst: 1e9 };
@@ -50,9 +84,13 @@ export interface WarmUpResult {
  * limiter, lifted so the warm-up is not paced); TLS is not (its cost is in OpenSSL, not in
  * compiled JavaScript). The private hub shares nothing with the real one but the code.
  *
+ * With `irc` (a server with an IRC port) the same hub also listens for IRC, and after the line
+ * rooms IRC users join a channel, chat and quit (`ircRounds`): the IRC parser, encoder and peer
+ * get compiled too, and the shapes a server with both kinds of peer has.
+ *
  * Best effort and bounded: it stops after `timeoutMs` whatever happened, and never throws.
  */
-export async function warmUp(transport: Partial<TcpOptions> = {}, options: Partial<WarmUpOptions> = {}): Promise<WarmUpResult> {
+export async function warmUp(transport: Partial<TcpOptions> = {}, options: Partial<WarmUpOptions> = {}, irc = false): Promise<WarmUpResult> {
   const opts = { ...WARM_UP_DEFAULTS, ...options };
   const started = performance.now();
   const deadline = started + opts.timeoutMs;
@@ -68,16 +106,42 @@ export async function warmUp(transport: Partial<TcpOptions> = {}, options: Parti
     onAcceptError: () => {},
   }).catch(() => undefined);
   if (listening === undefined) return { deliveries: 0, ms: 0 };
+  // The IRC port, when the server has one: the TCP transport's limits that change shapes, in
+  // IRC's terms (IRC keeps its own line bound).
+  const { rateLimit, keepAliveMs, registrationTimeoutMs, floodKickMs, maxPacedBytes, maxQueuedBytes } = real;
+  const ircListening = irc
+    ? await listenIrc(hub, {
+        host: '127.0.0.1',
+        port: 0,
+        rateLimit: rateLimit === undefined ? undefined : UNLIMITED,
+        keepAliveMs,
+        registrationTimeoutMs,
+        floodKickMs,
+        maxPacedBytes,
+        maxQueuedBytes,
+        onPeerError: () => {},
+        onAcceptError: () => {},
+      }).catch(() => undefined)
+    : undefined;
   let deliveries = 0;
   try {
     for (const [round, clients] of opts.rounds.entries()) {
       const left = deadline - performance.now();
       if (left <= 0) break;
-      deliveries += await room(listening.address.port, `calentando${round}x`, clients, opts, left);
+      deliveries += await room(LINE, listening.address.port, `calentando${round}x`, clients, opts.messagesPerClient, opts, left);
+    }
+    if (ircListening !== undefined) {
+      for (const [round, clients] of opts.ircRounds.entries()) {
+        const left = deadline - performance.now();
+        if (left <= 0) break;
+        deliveries += await room(IRC, ircListening.address.port, `calentandoirc${round}y`, clients, opts.ircMessagesPerClient, opts, left);
+      }
     }
   } finally {
     hub.shutdown();
-    await upTo(Promise.all([listening.stopAccepting(), listening.close(500)]), 1000);
+    const closing = [listening.stopAccepting(), listening.close(500)];
+    if (ircListening !== undefined) closing.push(ircListening.stopAccepting(), ircListening.close(500));
+    await upTo(Promise.all(closing), 1000);
     // libuv releases the closed listener in the close phase, which follows this turn's
     // setImmediate callbacks: two of them let it go before we return.
     for (let i = 0; i < 2; i++) await new Promise(setImmediate);
@@ -91,13 +155,13 @@ export async function warmUp(transport: Partial<TcpOptions> = {}, options: Parti
  * passed) they leave, and the room is empty again (bounded) before it returns. Returns the
  * deliveries seen.
  */
-async function room(port: number, prefix: string, clients: number, opts: WarmUpOptions, timeoutMs: number): Promise<number> {
+async function room(dialect: Dialect, port: number, prefix: string, clients: number, messages: number, opts: WarmUpOptions, timeoutMs: number): Promise<number> {
   const sockets: net.Socket[] = [];
   let deliveries = 0;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   try {
-    const expected = clients * (clients - 1) * opts.messagesPerClient;
+    const expected = clients * (clients - 1) * messages;
     const payload = 'x'.repeat(48); // ends with PAYLOAD_END
     await new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
@@ -107,7 +171,7 @@ async function room(port: number, prefix: string, clients: number, opts: WarmUpO
         const sendSome = (err?: Error | null): void => {
           if (err || socket.destroyed || stopped) return;
           let chunk = '';
-          for (let i = 0; i < opts.linesPerWrite && sent < opts.messagesPerClient; i++) chunk += `${sent++} ${payload}\n`;
+          for (let i = 0; i < opts.linesPerWrite && sent < messages; i++) chunk += dialect.message(sent++, payload, prefix);
           if (chunk !== '') socket.write(chunk, sendSome); // the next burst once this one is taken
         };
         sendSome();
@@ -117,20 +181,28 @@ async function room(port: number, prefix: string, clients: number, opts: WarmUpO
         sockets.push(socket);
         socket.on('error', () => {});
         let registered = false;
-        let last = 0; // the previous chunk's last byte: a line may end across two chunks
+        let seen = ''; // what the server said before the client was in (bounded: a few lines)
+        // The previous chunk's last two bytes: a line (and its CR LF) may end across two chunks.
+        let last = 0;
+        let beforeLast = 0;
         socket.on('data', (data: Buffer) => {
           if (!registered) {
-            // The welcome: once everyone is in, everyone talks (so every message has N-1 readers).
+            if (seen.length < 16_384) seen += data.toString('latin1');
+            if (!dialect.ready(seen)) return;
+            // In the room: once everyone is, everyone talks (so every message has N-1 readers).
             registered = true;
             if (++welcomed === clients) for (const s of sockets) startSending(s);
           }
           for (let i = data.indexOf(LF); i !== -1; i = data.indexOf(LF, i + 1)) {
-            if ((i > 0 ? data[i - 1] : last) === PAYLOAD_END) deliveries++;
+            let end = i > 0 ? data[i - 1] : last;
+            if (end === CR) end = i > 1 ? data[i - 2] : i === 1 ? last : beforeLast;
+            if (end === PAYLOAD_END) deliveries++;
           }
+          beforeLast = data.length > 1 ? (data[data.length - 2] as number) : last;
           last = data[data.length - 1] ?? last;
           if (deliveries >= expected) resolve();
         });
-        socket.write(`${prefix}${c}\n`);
+        socket.write(dialect.hello(`${prefix}${c}`, prefix));
       }
     });
   } finally {
@@ -139,7 +211,7 @@ async function room(port: number, prefix: string, clients: number, opts: WarmUpO
     // Leave as the lab's users do, with /quitar (announced to the room), and wait for the room
     // to empty. The server closes first, so the TIME_WAITs stay on the warm-up's own port
     // instead of on dozens of ephemeral client ports another program might want to bind.
-    for (const socket of sockets) socket.write('/quitar\n');
+    for (const socket of sockets) socket.write(dialect.bye);
     await upTo(Promise.all(sockets.map(closed)), 1000);
     for (const socket of sockets) socket.destroy();
   }

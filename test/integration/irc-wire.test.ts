@@ -186,6 +186,28 @@ test('IRC wire: NAMES, TOPIC, LIST, MODE, WHO and WHOIS are answered', async (t)
   await c.waitFor(/ 318 ana /);
 });
 
+test('IRC wire: a channel left, closed and made again still gets the messages written to it', async (t) => {
+  const { ircPort, tcpPort } = await ircServer(t, { bench: true });
+  const c = await connectIrc(t, ircPort);
+  await c.register('ana');
+  c.send('JOIN #tmp');
+  await c.waitFor(/ 366 ana #tmp /);
+  c.send('PRIVMSG #tmp :nadie me oye');
+  c.send('PART #tmp');
+  await c.waitFor(/ PART #tmp/);
+  c.send('PRIVMSG #tmp :ya no estoy');
+  assert.match(await c.next(), / 403 ana #tmp :/, 'the room closed with its last member');
+  const bea = await joinAs(t, tcpPort, 'bea');
+  bea.write('/sala tmp\n');
+  await bea.waitFor(/sala tmp/);
+  c.send('JOIN #tmp');
+  await c.waitFor(/ 366 ana #tmp /);
+  c.send('PRIVMSG #tmp :otra vez');
+  await bea.waitFor('ana: otra vez');
+  c.send('PRIVMSG #tmp :');
+  assert.match(await c.next(), / 412 ana :/);
+});
+
 test('IRC wire: the server password goes in PASS; without it, 464 and ERROR', async (t) => {
   const { ircPort } = await ircServer(t, { hub: { password: 'secreto' } });
   const bad = await connectIrc(t, ircPort);

@@ -14,3 +14,11 @@ test('warm-up - gives up within its time bound instead of hanging', async () => 
   const { ms } = await warmUp({}, { rounds: [2, 2], messagesPerClient: 1_000_000, timeoutMs: 50 });
   assert.ok(ms < 2000, `took ${ms} ms`);
 });
+
+test('warm-up - with an IRC port, IRC users chat through the same private hub too, and nothing stays open', async () => {
+  const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
+  const before = sockets();
+  const { deliveries } = await warmUp({}, { rounds: [3], messagesPerClient: 50, ircRounds: [4], ircMessagesPerClient: 30, timeoutMs: 5000 }, true);
+  assert.equal(deliveries, 3 * 2 * 50 + 4 * 3 * 30, 'every IRC client got every other IRC client\'s messages');
+  assert.equal(sockets(), before, 'no socket or listener left open');
+});

@@ -2,6 +2,9 @@
  * `--data-dir DIR`: each room's log as an append-only file of JSON lines, one entry a line.
  *
  *     {"id":1754000000000000,"at":1754000000000,"from":"ana","text":"hola"}
+ *     {"id":1754000000000001,"at":1754000000000,"from":"ana","text":"saluda","action":true}
+ *
+ * (`action` only on an action, IRC's `/me`.)
  *
  * Files. One per room, named from the room's key (see {@link roomFileName}): `r-<key>.jsonl`
  * when the key is only `a-z 0-9 _ -` (`r-general.jsonl`), else `u-<base32 of its UTF-8>.jsonl`
@@ -153,7 +156,8 @@ class LineWriter {
   #fromText = '""';
 
   line(entry: LogEntry): string {
-    return `{"id":${this.#idText(entry.id)},"at":${this.#atTextOf(entry.at)},"from":${this.#fromTextOf(entry.from)},"text":${jsonString(entry.text)}}\n`;
+    const tail = entry.action === true ? ',"action":true}\n' : '}\n';
+    return `{"id":${this.#idText(entry.id)},"at":${this.#atTextOf(entry.at)},"from":${this.#fromTextOf(entry.from)},"text":${jsonString(entry.text)}${tail}`;
   }
 
   /** The lines of `entries[first..]`, as one string. */
@@ -199,10 +203,10 @@ function parseLine(line: string): LogEntry | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { id, at, from, text } = value as Record<string, unknown>;
+  const { id, at, from, text, action } = value as Record<string, unknown>;
   if (!Number.isSafeInteger(id) || (id as number) <= 0) return undefined;
   if (typeof at !== 'number' || !Number.isFinite(at) || typeof from !== 'string' || typeof text !== 'string') return undefined;
-  return { id: id as number, at, from, text };
+  return action === true ? { id: id as number, at, from, text, action: true } : { id: id as number, at, from, text };
 }
 
 /**

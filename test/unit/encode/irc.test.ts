@@ -78,3 +78,17 @@ test('namesReply packs 353 lines within 512 bytes and ends with 366', () => {
   assert.equal(lines.at(-1), ':server.charla 366 ana #general :End of /NAMES list');
   assert.deepEqual(lines.slice(0, -1).flatMap((l) => (l.split(' :')[1] ?? '').split(' ')), nicks);
 });
+
+test("IRC encoder: a sender's remembered message head follows their host and channel", () => {
+  const hosts = new Map<string, string>([['ana', 'tcp.charla']]);
+  const enc = new IrcEncoder((name) => hosts.get(name) ?? 'irc.charla');
+  const say = (room: string, id: number): string => enc.shared({ kind: 'message', room, id, at: 0, from: 'ana', text: 'hola' }, 'es');
+  assert.equal(say('general', 1), ':ana!ana@tcp.charla PRIVMSG #general :hola\r');
+  assert.equal(say('dudas', 2), ':ana!ana@tcp.charla PRIVMSG #dudas :hola\r');
+  hosts.set('ana', 'udp.charla'); // ana left, and the name came back over UDP
+  assert.equal(say('dudas', 3), ':ana!ana@udp.charla PRIVMSG #dudas :hola\r');
+  // Past one IRC line it is cut, as before; an action is never the plain head.
+  const long = enc.shared({ kind: 'message', room: 'dudas', id: 4, at: 0, from: 'ana', text: 'x'.repeat(600) }, 'es');
+  assert.equal(long.split('\r\n').length, 2);
+  assert.equal(enc.shared({ kind: 'message', room: 'dudas', id: 5, at: 0, from: 'ana', text: 'saluda', action: true }, 'es'), ':ana!ana@udp.charla PRIVMSG #dudas :\x01ACTION saluda\x01\r');
+});

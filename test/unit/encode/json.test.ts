@@ -26,6 +26,7 @@ const EVENTS: readonly ChatEvent[] = [
   { kind: 'history', room: 'general', entries: [{ id: 5, at, from: 'bob', text: 'antes' }, { id: 6, at, from: 'bob', text: 'mira', action: true }], gap: true },
   { kind: 'announce', from: 'op', text: 'cerramos a las 3' },
   { kind: 'closing' },
+  { kind: 'topic', room: 'general', text: 'examen el lunes', by: 'op', at },
 ];
 
 for (const lang of LANGS) {
@@ -59,6 +60,8 @@ for (const lang of LANGS) {
     });
     assert.deepEqual(frames[14], { type: 'announce', from: 'op', text: 'cerramos a las 3' });
     assert.deepEqual(frames[15], { type: 'closing', text: t('server_closing') });
+    assert.deepEqual(frames[16], { type: 'topic', room: 'general', topic: 'examen el lunes', by: 'op', at, text: line(EVENTS[16] as ChatEvent) });
+    assert.ok((frames[16]?.text as string).includes('examen el lunes'));
     assert.equal(frames.length, EVENTS.length);
     const welcome = JSON.parse(enc.welcome(EVENTS[12] as Extract<ChatEvent, { kind: 'welcome' }>, lang, 'tok')) as Record<string, unknown>;
     assert.equal(welcome.resume, 'tok');

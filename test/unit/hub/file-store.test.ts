@@ -374,3 +374,18 @@ test('file-store - append cost with the file store, reported (not asserted)', as
       `with a FileHistoryStore ${median(appendNs).toFixed(0)} ns on the event loop (writes and compactions included), ${median(withFlushNs).toFixed(0)} ns until closed`,
   );
 });
+
+test('file-store - an action (/me) comes back as an action after a restart; plain messages carry no action field', async (t) => {
+  const dir = tempDir(t);
+  const first = open(t, dir).store;
+  let ms = 1_754_000_000_000;
+  const log = new RoomLog({ store: first, room: 'general', now: () => ms++ });
+  log.append('ana', 'hola');
+  log.append('ana', 'saluda', true);
+  await first.close();
+  const stored = fileLines(join(dir, 'r-general.jsonl')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(stored.map((e) => e['action']), [undefined, true]);
+  const { store } = open(t, dir);
+  const again = new RoomLog({ store, room: 'general' });
+  assert.deepEqual(again.last(2).map((e) => [e.text, e.action]), [['hola', undefined], ['saluda', true]]);
+});

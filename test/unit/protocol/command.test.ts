@@ -70,7 +70,7 @@ test('command - /msg needs a name and a text; the text keeps its inner spaces', 
 
 // --- properties ---
 
-const KINDS: ReadonlySet<Command['kind']> = new Set(['message', 'list', 'quit', 'help', 'nick', 'msg', 'room', 'rooms', 'history', 'admin', 'kick', 'mute', 'announce', 'usage', 'unknown']);
+const KINDS: ReadonlySet<Command['kind']> = new Set(['message', 'list', 'quit', 'help', 'nick', 'msg', 'room', 'rooms', 'history', 'admin', 'kick', 'mute', 'announce', 'topic', 'usage', 'unknown']);
 
 test('command - property: the parser never throws and always says what the line is', () => {
   const line = fc.oneof(
@@ -90,4 +90,10 @@ test('command - property: the parser never throws and always says what the line 
     }),
     { numRuns: 500 },
   );
+});
+
+test('command - /tema alone asks for the topic; with text (spaces kept inside) it sets it', () => {
+  assert.deepEqual(parseCommand('/tema'), { kind: 'topic', text: undefined });
+  assert.deepEqual(parseCommand('/topic   '), { kind: 'topic', text: undefined });
+  assert.deepEqual(parseCommand('/tema  examen  el lunes '), { kind: 'topic', text: 'examen  el lunes' });
 });

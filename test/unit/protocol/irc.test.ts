@@ -112,7 +112,20 @@ test('ctcpAction: the text of /me, and nothing for other text', () => {
 test('LineDecoder with crEnds: CR, LF and CR LF each end a line', () => {
   const d = new LineDecoder(100, true);
   const lines = d.push(Buffer.from('NICK a\rUSER a 0 * :a\nPING x\r\nPING y\r')).map((e) => (e.kind === 'line' ? e.text : '!'));
-  assert.deepEqual(lines, ['NICK a', 'USER a 0 * :a', 'PING x', '', 'PING y']);
+  assert.deepEqual(lines, ['NICK a', 'USER a 0 * :a', 'PING x', 'PING y']);
+  // CR LF is one line end however the input is cut; empty lines between ends stay lines.
+  const input = Buffer.from('a\r\nb\r\n\r\nc\n\nd\r\re\r\n');
+  const whole = new LineDecoder(100, true).push(input).map((e) => (e.kind === 'line' ? e.text : '!'));
+  assert.deepEqual(whole, ['a', 'b', '', 'c', '', 'd', '', 'e']);
+  for (let cut = 1; cut < input.length; cut++) {
+    const split = new LineDecoder(100, true);
+    const got = [...split.push(input.subarray(0, cut)), ...split.push(input.subarray(cut))].map((e) => (e.kind === 'line' ? e.text : '!'));
+    assert.deepEqual(got, whole, `cut at ${cut}`);
+  }
+  // An over-long line ending in CR LF is one report, and the next line comes whole.
+  const long = new LineDecoder(10, true);
+  const events = [...long.push(Buffer.from(`${'x'.repeat(30)}\r`)), ...long.push(Buffer.from('\nok\r\n'))];
+  assert.deepEqual(events.map((e) => (e.kind === 'line' ? e.text : '!')), ['!', 'ok']);
   // Without it (the line protocol), a lone CR is inside the line.
   assert.deepEqual(new LineDecoder(100).push(Buffer.from('a\rb\n')).map((e) => (e.kind === 'line' ? e.text : '!')), ['a\rb']);
 });
