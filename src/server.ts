@@ -1,9 +1,10 @@
 import { Hub, type HubOptions, noLog } from './hub/hub.js';
 import type { Lang } from './hub/messages.js';
-import { type TcpOptions, type TcpTransport, tcpFactory } from './transport/tcp.js';
+import { type TcpOptions, type TcpTransport, tcpFactory, type WebPointer } from './transport/tcp.js';
 import { type IrcOptions, type IrcTransport, ircFactory, ircsFactory } from './transport/irc.js';
 import type { Transport, TransportFactory, TransportSetup } from './transport/transport.js';
 import { type UdpOptions, type UdpTransport, udpFactory } from './transport/udp.js';
+import { type WsOptions, type WsTransport, wsFactory } from './transport/ws.js';
 import { AddressList } from './util/address-list.js';
 import { type Clock, monotonic, nodeTimers, type Timers } from './util/clock.js';
 import { listenError } from './util/errors.js';
@@ -17,6 +18,8 @@ export interface ServerOptions {
   ircPort: number;
   /** The TLS IRC port (`--ircs-port`, default 6697), run with `irc` when `tcpOptions.tls` is set. */
   ircsPort: number;
+  /** The browser port (`--http-port`, default 8080): the page and WebSocket (HTTPS and WSS with `tcpOptions.tls`). */
+  httpPort: number;
   tcp: boolean;
   udp: boolean;
   /**
@@ -24,6 +27,8 @@ export interface ServerOptions {
    * only the ports it names); `charla server` turns it on unless `--no-irc`.
    */
   irc: boolean;
+  /** Runs the browser port. Off unless asked for here, as `irc`; `charla server` turns it on unless `--no-http`. */
+  http: boolean;
   lang: Lang;
   /**
    * Load-test mode for a trusted machine: no per-user rate limit, no user cap, no per-address
@@ -43,6 +48,7 @@ export interface ServerOptions {
   tcpOptions: Partial<TcpOptions>;
   udpOptions: Partial<UdpOptions>;
   ircOptions: Partial<IrcOptions>;
+  wsOptions: Partial<WsOptions>;
   /**
    * The clock and timers of every timeout and rate limit, shared by every transport and the hub
    * (registration, idle, the bare-message pause, pacing and the flood kick, UDP silence, the
@@ -63,9 +69,11 @@ export const SERVER_DEFAULTS: ServerOptions = {
   udpPort: 5001, // seed
   ircPort: 6667,
   ircsPort: 6697,
+  httpPort: 8080,
   tcp: true,
   udp: true,
   irc: false,
+  http: false,
   lang: 'es',
   bench: false,
   allow: [],
@@ -75,6 +83,7 @@ export const SERVER_DEFAULTS: ServerOptions = {
   tcpOptions: {},
   udpOptions: {},
   ircOptions: {},
+  wsOptions: {},
   timers: undefined,
   now: monotonic,
 };
@@ -95,6 +104,8 @@ export interface ChatServer {
   readonly irc: IrcTransport | undefined;
   /** The TLS IRC transport, when it runs (IRC on, with a TLS certificate). */
   readonly ircs: IrcTransport | undefined;
+  /** The browser port (HTTP or HTTPS, and WebSocket), when it runs. */
+  readonly http: WsTransport | undefined;
   /** The clock and timers the server runs on (`ServerOptions.timers`, or Node's). */
   readonly timers: Timers;
   /**
@@ -127,7 +138,18 @@ function transportPlans(opts: ServerOptions): TransportPlan[] {
     // The IRC port shares the TCP port's limits (rate, line bound, queue bound, timeouts) unless told otherwise.
     plan(ircFactory, opts.irc, opts.ircPort, { ...ircShared(opts.tcpOptions), ...opts.ircOptions, tls: undefined }),
     plan(ircsFactory, opts.irc && opts.tcpOptions.tls !== undefined, opts.ircsPort, { ...ircShared(opts.tcpOptions), ...opts.ircOptions, tls: opts.tcpOptions.tls }),
+    // The browser port too, and it is HTTPS with the TCP port's certificate.
+    plan(wsFactory, opts.http, opts.httpPort, { ...wsShared(opts.tcpOptions), tls: opts.tcpOptions.tls, ...opts.wsOptions }),
   ];
+}
+
+/** What the browser port takes from the TCP options: the limits (a browser user is held to a TCP user's). */
+function wsShared(tcp: Partial<TcpOptions>): Partial<WsOptions> {
+  const { rateLimit, floodKickMs, maxQueuedBytes, registrationTimeoutMs, onPeerError, onAcceptError, maxPacedBytes, maxLineBytes } = tcp;
+  const picked: Partial<WsOptions> = { rateLimit, floodKickMs, maxQueuedBytes, registrationTimeoutMs, onAcceptError, maxPacedBytes, maxLineBytes };
+  if (onPeerError !== undefined) picked.onPeerError = onPeerError as unknown as WsOptions['onPeerError'];
+  for (const key of Object.keys(picked) as (keyof WsOptions)[]) if (picked[key] === undefined && !(key in tcp)) delete picked[key];
+  return picked;
 }
 
 /** What the IRC transport takes from the TCP options: the limits, not the framing nor TLS. */
@@ -154,6 +176,9 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     ...opts.hub,
     ...benchLifts,
   });
+  // A browser pointed at a chat port is told the browser port's URL, once it is known.
+  const web: WebPointer = { port: undefined, secure: false };
+  if (opts.http) opts.tcpOptions = { web, ...opts.tcpOptions };
   const transports: Transport[] = [];
   try {
     for (const planned of transportPlans(opts)) {
@@ -169,6 +194,11 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     await Promise.all(transports.flatMap((t) => [t.stopAccepting(), t.close(0)]));
     throw err;
   }
+  const browser = transports.find((t): t is WsTransport => t.kind === wsFactory.kind);
+  if (browser !== undefined) {
+    web.port = browser.address.port;
+    web.secure = browser.secure;
+  }
   let closing: Promise<void> | undefined;
   return {
     hub,
@@ -177,6 +207,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     udp: transports.find((t): t is UdpTransport => t.kind === udpFactory.kind),
     irc: transports.find((t): t is IrcTransport => t.kind === ircFactory.kind),
     ircs: transports.find((t): t is IrcTransport => t.kind === ircsFactory.kind),
+    http: browser,
     timers,
     close(graceMs = 2000) {
       closing ??= (async () => {

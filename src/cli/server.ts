@@ -7,6 +7,8 @@ import { DEFAULT_RATE_LIMIT } from '../hub/rate-limit.js';
 import { CharlaError } from '../util/errors.js';
 import { formatHostPort } from '../transport/stream-peer.js';
 import { TCP_DEFAULTS } from '../transport/tcp.js';
+import { webUrl } from '../transport/web-url.js';
+import { normalizeOrigin } from '../transport/ws.js';
 import { UDP_DEFAULTS } from '../transport/udp.js';
 import { warmUp } from '../transport/warm-up.js';
 import { capYoungGeneration } from '../util/heap.js';
@@ -25,7 +27,10 @@ Runs a chat server: rooms for TCP and UDP users (everyone starts in "general"). 
   --udp-port PORT          UDP port (default 5001; 0 = any free port)
   --irc-port PORT          IRC port, for HexChat, irssi, WeeChat... (default 6667; 0 = any free port)
   --ircs-port PORT         IRC over TLS, with --tls-cert/--tls-key (default 6697; 0 = any free port)
-  --no-tcp / --no-udp / --no-irc   run without that transport
+  --http-port PORT         browser port: the page at /, WebSocket at /ws (default 8080; 0 = any free port;
+                           HTTPS and WSS with --tls-cert/--tls-key)
+  --allow-origin ORIGIN    let pages of ORIGIN (http://host:port) open the WebSocket too (repeatable)
+  --no-tcp / --no-udp / --no-irc / --no-http   run without that transport
   --lang es|en             language of what the server says (default es)
   --quiet                  do not log connections and departures
   --log-file PATH          log to this file (appended to; reopened on SIGHUP, for logrotate)
@@ -73,6 +78,9 @@ export async function run(argv: string[]): Promise<number> {
     'irc-port': { type: 'string' },
     'ircs-port': { type: 'string' },
     'no-irc': { type: 'boolean' },
+    'http-port': { type: 'string' },
+    'no-http': { type: 'boolean' },
+    'allow-origin': { type: 'string', multiple: true },
     lang: { type: 'string' },
     quiet: { type: 'boolean' },
     'log-file': { type: 'string' },
@@ -144,6 +152,9 @@ export async function run(argv: string[]): Promise<number> {
     tcp: !values['no-tcp'],
     udp: !values['no-udp'],
     irc: !values['no-irc'],
+    httpPort: parsePort(values['http-port'], '--http-port', 8080),
+    http: !values['no-http'],
+    wsOptions: { allowOrigins: parseOrigins(values['allow-origin'] ?? []) },
     lang,
     log,
     bench: values.bench === true,
@@ -211,6 +222,12 @@ function printBanner(output: ServerConsole, server: ChatServer, host: string, t:
   if (server.udp) output.banner(t('log_udp_listening', { address: formatHostPort(server.udp.address.address, server.udp.address.port) }));
   if (server.irc) output.banner(t('log_irc_listening', { address: formatHostPort(server.irc.address.address, server.irc.address.port) }));
   if (server.ircs) output.banner(t('log_ircs_listening', { address: formatHostPort(server.ircs.address.address, server.ircs.address.port) }));
+  if (server.http) {
+    const key = server.http.secure ? 'log_https_listening' : 'log_http_listening';
+    output.banner(t(key, { address: formatHostPort(server.http.address.address, server.http.address.port) }));
+  }
+  const httpPort = server.http?.address.port;
+  const browserLine = (addr: string): string[] => (httpPort === undefined ? [] : [t('log_browser_hint', { url: webUrl(server.http?.secure === true, addr, httpPort) })]);
   const tcpPort = server.tcp?.address.port;
   const udpPort = server.udp?.address.port;
   const ircPort = server.irc?.address.port;
@@ -221,6 +238,7 @@ function printBanner(output: ServerConsole, server: ChatServer, host: string, t:
     if (tcpPort !== undefined) lines.push(`  charla client${tls} --host ${h}${tcpPort === 5000 ? '' : ` --port ${tcpPort}`}`);
     if (udpPort !== undefined) lines.push(`  charla client --udp --host ${h}${udpPort === 5001 ? '' : ` --port ${udpPort}`}`);
     if (ircPort !== undefined) lines.push(t('log_irc_hint', { host: h, port: ircPort }));
+    lines.push(...browserLine(addr));
     return lines;
   };
   const wildcard = host === '0.0.0.0' || host === '::';
@@ -279,6 +297,15 @@ function readTls(certFile: string | undefined, keyFile: string | undefined): { c
     throw new CharlaError('ERR_BAD_OPTION', `--tls-cert/--tls-key: not a usable PEM certificate and matching key (${(err as Error).message})`, { cause: err });
   }
   return pair;
+}
+
+/** `--allow-origin` values, checked: each must be an http(s) origin. */
+function parseOrigins(values: readonly string[]): string[] {
+  return values.map((value) => {
+    const origin = normalizeOrigin(value);
+    if (origin === undefined) throw new CharlaError('ERR_BAD_OPTION', `--allow-origin: "${value}" is not an origin like http://host:port`);
+    return origin;
+  });
 }
 
 /** Logs accept() failures (EMFILE: out of file descriptors) at most once a second. */

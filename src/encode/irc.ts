@@ -7,7 +7,7 @@
  * - A room is the channel `#` + its name (`general` is `#general`).
  * - A user is their IRC nick (`ircNick` in hub/names.ts: `ana` is `ana`, `José` is
  *   `Jose|<tag>`), with the user part the nick too and a host that says how they came:
- *   `tcp.charla` (TCP and TLS line clients), `udp.charla`, `irc.charla`, later `web.charla`.
+ *   `tcp.charla` (TCP and TLS line clients), `udp.charla`, `irc.charla`, `web.charla` (browsers, over WebSocket).
  * - The room's traffic (messages, joins, parts, quits, renames, announcements) renders the same
  *   for every IRC receiver: `shared()` renders an event once and hands every later receiver the
  *   same string, all its lines in it (CR LF between, a CR at the end: the stream peer adds the
@@ -30,7 +30,7 @@ import { clockTime, isOneLine } from './line.js';
 export const IRC_SERVER_NAME = 'server.charla';
 
 /** The host part of a user's mask, by the transport they came in on. */
-export function ircHost(transport: TransportKind | 'web'): string {
+export function ircHost(transport: TransportKind): string {
   switch (transport) {
     case 'tcp':
     case 'tls':
@@ -39,7 +39,7 @@ export function ircHost(transport: TransportKind | 'web'): string {
       return 'udp.charla';
     case 'irc':
       return 'irc.charla';
-    case 'web':
+    case 'ws':
       return 'web.charla';
   }
 }

@@ -129,7 +129,22 @@ export const WELCOME_LIST_MAX = 20;
 export interface History {
   readonly kind: 'history';
   readonly room: string;
-  readonly entries: readonly { readonly at: number; readonly from: string; readonly text: string }[];
+  /**
+   * Set on the answer to a browser's "what did I miss since id X": true when the log no longer
+   * holds everything after X (RoomLog.hasAllSince). Undefined on an ordinary replay.
+   */
+  readonly gap?: boolean;
+  /** The room's log entries (RoomMessages: each with its id), oldest first. */
+  readonly entries: readonly HistoryEntry[];
+}
+
+/** One past message of a History: a room log entry, with its id (the key of "what did I miss"). */
+export interface HistoryEntry {
+  readonly id: number;
+  readonly at: number;
+  readonly from: string;
+  readonly text: string;
+  readonly action?: true;
 }
 
 /** An operator's announcement, to every room. */

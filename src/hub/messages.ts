@@ -69,6 +69,7 @@ const CATALOGUE = {
   reason_removed: { es: 'expulsado/a por un operador', en: 'removed by an operator' },
   reason_unreachable: { es: 'inalcanzable', en: 'unreachable' },
   reason_echo: { es: 'devolvía los mensajes del servidor', en: "echoed the server's messages back" },
+  reason_resumed: { es: 'se reconectó desde otra conexión', en: 'reconnected from another connection' },
   reason_displaced: { es: 'sin validar, dejó sitio a otro usuario', en: 'unvalidated, made room for another user' },
 
   // --- replies to one user ---
@@ -282,11 +283,40 @@ const CATALOGUE = {
     en: 'This is a charla chat server (TCP, one line per message), not a web server. Connect with: charla client --host {host} --port {port}',
   },
 
+  http_not_chat_web: {
+    es: 'Esto es un servidor de chat charla (TCP, una línea por mensaje), no un servidor web. Para el navegador abre {url} . En la terminal: charla client --host {host} --port {port}',
+    en: 'This is a charla chat server (TCP, one line per message), not a web server. For a browser open {url} . In a terminal: charla client --host {host} --port {port}',
+  },
+  http_no_page: {
+    es: 'charla está en marcha, pero la página del navegador no está construida (falta dist/web/). Ejecuta "npm run build". El WebSocket sigue en {path}.',
+    en: 'charla is running, but the browser page is not built (dist/web/ is missing). Run "npm run build". The WebSocket is still at {path}.',
+  },
+  http_not_found: { es: 'No encontrado', en: 'Not found' },
+  http_method_not_allowed: { es: 'Método no permitido (solo GET y HEAD)', en: 'Method not allowed (GET and HEAD only)' },
+  ws_version: {
+    es: 'Error: este servidor habla la versión {v} del protocolo WebSocket de charla, no la {asked}',
+    en: "Error: this server speaks version {v} of charla's WebSocket protocol, not {asked}",
+  },
+  ws_bad_frame: {
+    es: 'Error: trama no válida (se espera un objeto JSON con "type": "join" o "line")',
+    en: 'Error: invalid frame (expected a JSON object with "type": "join" or "line")',
+  },
+  ws_join_first: { es: 'Error: primero envía un join con tu nombre', en: 'Error: send a join with your name first' },
+  ws_already_joined: { es: 'Error: ya tienes nombre; usa /nick para cambiarlo', en: 'Error: you already have a name; use /nick to change it' },
+  ws_resume_invalid: {
+    es: 'Error: la sesión que quieres retomar ha caducado o no es de ese nombre',
+    en: 'Error: the session you tried to resume has expired or is not for that name',
+  },
+
   // --- server console ---
   log_tcp_listening: { es: 'charla: TCP escuchando en {address}', en: 'charla: TCP listening on {address}' },
   log_udp_listening: { es: 'charla: UDP escuchando en {address}', en: 'charla: UDP listening on {address}' },
   log_irc_listening: { es: 'charla: IRC escuchando en {address}', en: 'charla: IRC listening on {address}' },
   log_ircs_listening: { es: 'charla: IRC con TLS escuchando en {address}', en: 'charla: IRC over TLS listening on {address}' },
+  log_http_listening: { es: 'charla: HTTP escuchando en {address}', en: 'charla: HTTP listening on {address}' },
+  log_https_listening: { es: 'charla: HTTPS escuchando en {address}', en: 'charla: HTTPS listening on {address}' },
+  log_browser_hint: { es: '  Navegador: {url}', en: '  Browser: {url}' },
+  log_browser_qr: { es: 'Escanea para abrir {url} en el móvil:', en: 'Scan to open {url} on a phone:' },
   log_irc_hint: { es: '  IRC (HexChat, irssi, WeeChat): /connect {host} {port}', en: '  IRC (HexChat, irssi, WeeChat): /connect {host} {port}' },
   log_lan_hint: { es: 'Desde otra máquina de la red local:', en: 'From another machine on the LAN:' },
   log_local_hint: { es: 'Desde esta máquina:', en: 'From this machine:' },
@@ -665,6 +695,7 @@ export type LeaveReason =
   | 'unreachable'
   | 'echo'
   | 'displaced'
+  | 'resumed'
   | 'removed';
 
 /**

@@ -2,7 +2,7 @@ import type { ChatEvent } from './events.js';
 import type { Lang, LeaveReason } from './messages.js';
 
 /** Which transport a peer came in on; shown in logs and used for per-transport rules. */
-export type TransportKind = 'tcp' | 'udp' | 'tls' | 'irc';
+export type TransportKind = 'tcp' | 'udp' | 'tls' | 'irc' | 'ws';
 
 /**
  * What the hub knows about one connection. Transports implement it; the hub never sees a socket.

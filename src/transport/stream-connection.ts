@@ -6,7 +6,8 @@ import { looksLikeHttp } from '../protocol/http-sniff.js';
 import type { DecodeEvent } from '../protocol/line-decoder.js';
 import type { Timer } from '../util/clock.js';
 import { StreamPeer } from './stream-peer.js';
-import type { TcpOptions } from './tcp.js';
+import type { TcpOptions, WebPointer } from './tcp.js';
+import { webUrl } from './web-url.js';
 
 /**
  * The input side of one TCP or TLS connection: bytes -> lines -> `hub.input` (paced by the rate
@@ -189,7 +190,7 @@ export class StreamConnection {
     if (!this.sniffed) {
       this.sniffed = true;
       if (looksLikeHttp(text)) {
-        answerHttp(hub, peer.socket);
+        answerHttp(hub, peer.socket, this.opts.web);
         peer.markClosed();
         return;
       }
@@ -332,8 +333,13 @@ function onIdleTimeout(conn: StreamConnection): void {
 }
 
 /** A browser pointed at the chat port: a short plain HTTP answer, then close. Never a user. */
-function answerHttp(hub: Hub, socket: net.Socket): void {
-  const body = `${hub.t('http_not_chat', { host: socket.localAddress ?? 'localhost', port: socket.localPort ?? 0 })}\n`;
+function answerHttp(hub: Hub, socket: net.Socket, web: WebPointer | undefined): void {
+  const host = socket.localAddress ?? 'localhost';
+  const port = socket.localPort ?? 0;
+  const body =
+    web?.port === undefined
+      ? `${hub.t('http_not_chat', { host, port })}\n`
+      : `${hub.t('http_not_chat_web', { url: webUrl(web.secure, host, web.port), host, port })}\n`;
   socket.end(
     'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -52,6 +52,11 @@ export interface TcpOptions {
    * limiter's pacing and the flood kick (the server's, shared with its other transports).
    */
   timers: Timers;
+  /**
+   * Where this server's browser port is, once it listens (the server fills it in): a browser
+   * pointed at this port is told that URL. Undefined, or no port: there is none.
+   */
+  web: WebPointer | undefined;
   /** Called with the error when something unexpected happens with one peer (the peer is closed). */
   onPeerError: (peer: StreamPeer, error: unknown) => void;
   /** Called with accept() errors (EMFILE: out of file descriptors); the server keeps going. */
@@ -72,9 +77,16 @@ export const TCP_DEFAULTS: TcpOptions = {
   maxPacedBytes: 8 * 1024,
   tls: undefined,
   timers: realTimers,
+  web: undefined,
   onPeerError: () => {},
   onAcceptError: () => {},
 };
+
+/** The browser port of the server, for the answer to a browser pointed at a chat port. */
+export interface WebPointer {
+  port: number | undefined;
+  secure: boolean;
+}
 
 /** What the TCP transport counts. */
 export interface TcpStats extends TransportStats {
