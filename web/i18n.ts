@@ -27,7 +27,7 @@ const CATALOGUE = {
   new_messages: { es: 'Mensajes nuevos ↓', en: 'New messages ↓' },
   you: { es: 'tú', en: 'you' },
   past: { es: 'antes', en: 'earlier' },
-  private_from: { es: '(privado de {name})', en: '(private from {name})' },
+  private_from: { es: '(privado)', en: '(private)' },
   private_to: { es: '(privado para {name})', en: '(private to {name})' },
   announce: { es: '[anuncio de {name}]', en: '[announcement by {name}]' },
   missed: { es: 'Mientras estabas desconectado:', en: 'While you were away:' },

@@ -169,9 +169,12 @@ function onFrame(f: ServerFrame): void {
       return onHistory(f);
     case 'private': {
       const li = item('private', Date.now());
-      li.append(element('span', 'tag', f.echo ? t('private_to', { name: f.to }) : t('private_from', { name: f.from })), ' ');
-      if (!f.echo) li.append(nameSpan(f.from), ': ');
-      li.append(f.text);
+      const tag = element('span', 'tag');
+      if (f.echo) appendWithNames(tag, t('private_to', { name: f.to }), [f.to]);
+      else tag.textContent = t('private_from');
+      li.append(tag, ' ');
+      if (!f.echo) li.append(nameSpan(f.from));
+      li.append(': ', f.text);
       view.add([li], f.echo);
       return;
     }

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { nameColorClass } from '../../src/client/name-color.js';
+import { launchChromium, noChromium } from '../helpers/chromium.js';
+import { joinAs } from '../helpers/line-client.js';
+import { udpJoinAs } from '../helpers/udp-client.js';
+import { itemTexts, joinPage, openPage, spawnWebServer, typeLine, userNames, waitForItem } from '../helpers/web-page.js';
+
+const missing = noChromium();
+
+test('page - two pages, a TCP and a UDP user chat in one room, then in a second room', { skip: missing }, async (t) => {
+  const server = await spawnWebServer(t);
+  const browser = await launchChromium(t);
+  const ana = await openPage(browser, server.url);
+  const bea = await openPage(browser, server.url);
+  const carl = await joinAs(t, server.tcpPort, 'carl');
+  const dora = await udpJoinAs(t, server.udpPort, 'dora');
+
+  await joinPage(ana, 'ana');
+  // A name in use is refused on the prompt, which stays for another try.
+  await bea.page.fill('#name', 'Carl');
+  await bea.page.press('#name', 'Enter');
+  await bea.page.locator('#login-error').filter({ hasText: /.+/ }).waitFor({ timeout: 5000 });
+  assert.equal(await bea.page.locator('#chat').isVisible(), false);
+  await joinPage(bea, 'bea');
+
+  await carl.waitFor(/bea/);
+  await ana.page.locator('#users .who', { hasText: 'bea' }).waitFor({ timeout: 5000 });
+  assert.deepEqual((await userNames(ana)).sort(), ['ana', 'bea', 'carl', 'dora']);
+
+  await typeLine(ana, 'hola desde ana');
+  await waitForItem(bea, 'hola desde ana', 'li.msg');
+  await carl.waitFor('ana: hola desde ana');
+  await dora.waitFor('ana: hola desde ana');
+  assert.equal(await ana.page.locator('#log li.msg.own', { hasText: 'hola desde ana' }).count(), 1, "ana's own message is marked");
+  assert.equal(await bea.page.locator('#log li.msg.own').count(), 0);
+
+  carl.write('hola desde tcp\n');
+  dora.send('hola desde udp');
+  for (const p of [ana, bea]) {
+    await waitForItem(p, 'hola desde tcp', 'li.msg');
+    await waitForItem(p, 'hola desde udp', 'li.msg');
+    // The name in the terminal client's colour.
+    const cls = await p.page.locator('#log li.msg', { hasText: 'hola desde tcp' }).locator('.who').getAttribute('class');
+    assert.equal(cls, `who ${nameColorClass('carl')}`);
+  }
+
+  // Private messages both ways.
+  carl.write('/msg ana solo para ti\n');
+  await waitForItem(ana, 'solo para ti', 'li.private');
+  await typeLine(ana, '/msg carl recibido');
+  await carl.waitFor(/recibido/);
+  assert.equal(await bea.page.locator('#log li', { hasText: 'solo para ti' }).count(), 0);
+
+  // A second room: ana goes first and says something; then the others come, bea by the switcher.
+  await typeLine(ana, '/sala aula2');
+  await ana.page.locator('#room-name', { hasText: 'aula2' }).waitFor({ timeout: 5000 });
+  await typeLine(ana, 'primero en aula2');
+  carl.write('/sala aula2\n');
+  dora.send('/sala aula2');
+  await typeLine(bea, '/salas');
+  await bea.page.locator('#rooms button', { hasText: 'aula2' }).click();
+  await bea.page.locator('#room-name', { hasText: 'aula2' }).waitFor({ timeout: 5000 });
+  // bea was not there: ana's message comes as history, marked as past.
+  await waitForItem(bea, 'primero en aula2', 'li.msg.past');
+  carl.write('tcp en aula2\n');
+  await waitForItem(ana, 'tcp en aula2', 'li.msg:not(.past)');
+  await waitForItem(bea, 'tcp en aula2', 'li.msg:not(.past)');
+  await typeLine(bea, 'bea en aula2');
+  await carl.waitFor('bea: bea en aula2');
+  await dora.waitFor('bea: bea en aula2');
+  await waitForItem(ana, 'bea en aula2', 'li.msg');
+  await ana.page.locator('#users .who', { hasText: 'dora' }).waitFor({ timeout: 5000 });
+  assert.deepEqual((await userNames(ana)).sort(), ['ana', 'bea', 'carl', 'dora']);
+  assert.equal((await itemTexts(ana, 'li.msg')).filter((s) => s.includes('primero en aula2')).length, 1);
+  for (const p of [ana, bea]) {
+    assert.deepEqual(p.errors, []);
+    assert.deepEqual(p.dialogs, []);
+  }
+});
