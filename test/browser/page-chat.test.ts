@@ -78,3 +78,67 @@ test('page - two pages, a TCP and a UDP user chat in one room, then in a second 
     assert.deepEqual(p.dialogs, []);
   }
 });
+
+test('page - usable with the keyboard alone: the prompt, Enter to send, the room switcher, visible focus', { skip: missing }, async (t) => {
+  const server = await spawnWebServer(t);
+  const browser = await launchChromium(t);
+  const carl = await joinAs(t, server.tcpPort, 'carl');
+  carl.write('/sala aula2\n');
+  await carl.waitFor(/aula2/);
+  const ana = await openPage(browser, server.url);
+  const active = (): Promise<string> => ana.page.evaluate('document.activeElement.id || document.activeElement.textContent');
+  assert.equal(await active(), 'name', 'the name prompt has the focus on load');
+  await ana.page.keyboard.type('ana');
+  await ana.page.keyboard.press('Enter');
+  await ana.page.locator('#chat').waitFor({ state: 'visible', timeout: 5000 });
+  assert.equal(await active(), 'line', 'the message line has the focus once in the room');
+  await ana.page.keyboard.type('tecleado');
+  await ana.page.keyboard.press('Enter');
+  await waitForItem(ana, 'tecleado', 'li.msg.own');
+  // Tab reaches the Send button, with a focus ring that shows.
+  await ana.page.keyboard.press('Tab');
+  assert.equal(await active(), 'Enviar');
+  assert.equal(await ana.page.evaluate('getComputedStyle(document.activeElement).outlineStyle'), 'solid');
+  // Back through the page to the room switcher, and Enter on aula2.
+  await ana.page.locator('#rooms button', { hasText: 'aula2' }).waitFor({ timeout: 5000 });
+  let found = false;
+  for (let i = 0; i < 12 && !found; i++) {
+    await ana.page.keyboard.press('Shift+Tab');
+    found = (await active()).startsWith('aula2');
+  }
+  assert.ok(found, 'Shift+Tab reaches the aula2 button');
+  assert.equal(await ana.page.evaluate('getComputedStyle(document.activeElement).outlineStyle'), 'solid');
+  await ana.page.keyboard.press('Enter');
+  await ana.page.locator('#room-name', { hasText: 'aula2' }).waitFor({ timeout: 5000 });
+  assert.equal(await active(), 'line', 'back on the message line after switching');
+  await ana.page.keyboard.type('en aula2');
+  await ana.page.keyboard.press('Enter');
+  await carl.waitFor('ana: en aula2');
+  assert.equal(carl.lines.some((l) => l.includes('tecleado')), false, 'what ana typed in general stayed there');
+});
+
+test('page - a reader scrolled up is not pulled down by new messages: a marker says they came', { skip: missing }, async (t) => {
+  const server = await spawnWebServer(t);
+  const browser = await launchChromium(t);
+  const ana = await openPage(browser, server.url, { width: 400, height: 600 });
+  await joinPage(ana, 'ana');
+  const carl = await joinAs(t, server.tcpPort, 'carl');
+  // Few lines (under the flood limit), long enough to fill the list several times over.
+  for (let i = 1; i <= 8; i++) carl.write(`línea ${i} ${'bla '.repeat(120)}\n`);
+  await waitForItem(ana, 'línea 8', 'li.msg');
+  const scroll = (): Promise<{ top: number; max: number }> =>
+    ana.page.evaluate('(() => { const l = document.getElementById("log"); return { top: l.scrollTop, max: l.scrollHeight - l.clientHeight }; })()');
+  const atEnd = await scroll();
+  assert.ok(atEnd.max > 500 && atEnd.max - atEnd.top < 2, `a reader at the bottom follows (${JSON.stringify(atEnd)})`);
+  assert.equal(await ana.page.locator('#new-marker').isVisible(), false);
+
+  await ana.page.evaluate('document.getElementById("log").scrollTop = 0');
+  carl.write('algo nuevo\n');
+  await waitForItem(ana, 'algo nuevo', 'li.msg');
+  assert.equal((await scroll()).top, 0, 'still where the reader was');
+  await ana.page.locator('#new-marker').waitFor({ state: 'visible', timeout: 5000 });
+  await ana.page.locator('#new-marker').click();
+  const after = await scroll();
+  assert.ok(after.max - after.top < 2, `the marker takes the reader down (${JSON.stringify(after)})`);
+  assert.equal(await ana.page.locator('#new-marker').isVisible(), false);
+});
