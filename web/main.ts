@@ -461,9 +461,7 @@ wide.addEventListener('change', () => (page.side.open = wide.matches));
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') wake();
 });
-window.addEventListener('pageshow', (event) => {
-  if (event.persisted) wake();
-});
+window.addEventListener('pageshow', wake);
 window.addEventListener('online', wake);
 
 applyLang();

@@ -55,3 +55,29 @@ test('page - after a server restart it reconnects by itself and shows what it mi
   await carl2.waitFor(/ana/); // the page is in the room again, under its name
   assert.deepEqual(ana.errors, []);
 });
+
+test('page - woken up (visibilitychange, pageshow) it reconnects at once instead of waiting out its backoff', { skip: missing }, async (t) => {
+  let server = await spawnWebServer(t);
+  const port = server.httpPort;
+  const browser = await launchChromium(t);
+  const ana = await openPage(browser, server.url, { fakeClock: true });
+  await joinPage(ana, 'ana');
+  // The page's clock stops: its backoff timer can never fire, only a wake-up can reconnect it.
+  await ana.page.clock.pauseAt(Date.now() + 60_000);
+  for (const [i, wake] of [
+    "document.dispatchEvent(new Event('visibilitychange'))",
+    "window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))",
+  ].entries()) {
+    await server.kill();
+    await ana.page.locator('#status', { hasText: 'Reconectando' }).waitFor({ timeout: 5000 });
+    server = await spawnWebServer(t, [], port);
+    const carl = await joinAs(t, server.tcpPort, 'carl');
+    carl.write(`mientras dormía ${i}\n`);
+    carl.write('/listar\n'); // answered after the message is in the room's log
+    await carl.waitFor(/carl/);
+    await ana.page.evaluate(wake);
+    await waitForItem(ana, `mientras dormía ${i}`, 'li.msg.past');
+    await ana.page.locator('#status', { hasText: 'Conectado' }).waitFor({ timeout: 5000 });
+  }
+  assert.deepEqual(ana.errors, []);
+});

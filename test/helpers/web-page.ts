@@ -88,13 +88,15 @@ export interface TestPage {
 export async function openPage(
   browser: Browser,
   url: string,
-  options: { width?: number; height?: number; locale?: string } = {},
+  options: { width?: number; height?: number; locale?: string; fakeClock?: boolean } = {},
 ): Promise<TestPage> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1000, height: options.height ?? 800 },
     locale: options.locale ?? 'es-ES',
   });
   const page = await context.newPage();
+  // The page's timers on Playwright's clock (running until the test pauses it).
+  if (options.fakeClock === true) await page.clock.install();
   const errors: string[] = [];
   const dialogs: string[] = [];
   const requests: string[] = [];
