@@ -1,18 +1,20 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nameColorClass } from '../../src/client/name-color.js';
-import { launchChromium, noChromium } from '../helpers/chromium.js';
+import { noChromium, sharedChromium } from '../helpers/chromium.js';
 import { joinAs } from '../helpers/line-client.js';
 import { udpJoinAs } from '../helpers/udp-client.js';
 import { itemTexts, joinPage, openPage, spawnWebServer, typeLine, userNames, waitForItem } from '../helpers/web-page.js';
 
 const missing = noChromium();
+const chromium = sharedChromium();
+after(() => chromium.close());
 
 test('page - two pages, a TCP and a UDP user chat in one room, then in a second room', { skip: missing }, async (t) => {
   const server = await spawnWebServer(t);
-  const browser = await launchChromium(t);
-  const ana = await openPage(browser, server.url);
-  const bea = await openPage(browser, server.url);
+  const browser = await chromium.get();
+  const ana = await openPage(t, browser, server.url);
+  const bea = await openPage(t, browser, server.url);
   const carl = await joinAs(t, server.tcpPort, 'carl');
   const dora = await udpJoinAs(t, server.udpPort, 'dora');
 
@@ -81,11 +83,11 @@ test('page - two pages, a TCP and a UDP user chat in one room, then in a second 
 
 test('page - usable with the keyboard alone: the prompt, Enter to send, the room switcher, visible focus', { skip: missing }, async (t) => {
   const server = await spawnWebServer(t);
-  const browser = await launchChromium(t);
+  const browser = await chromium.get();
   const carl = await joinAs(t, server.tcpPort, 'carl');
   carl.write('/sala aula2\n');
   await carl.waitFor(/aula2/);
-  const ana = await openPage(browser, server.url);
+  const ana = await openPage(t, browser, server.url);
   const active = (): Promise<string> => ana.page.evaluate('document.activeElement.id || document.activeElement.textContent');
   assert.equal(await active(), 'name', 'the name prompt has the focus on load');
   await ana.page.keyboard.type('ana');
@@ -119,8 +121,8 @@ test('page - usable with the keyboard alone: the prompt, Enter to send, the room
 
 test('page - a reader scrolled up is not pulled down by new messages: a marker says they came', { skip: missing }, async (t) => {
   const server = await spawnWebServer(t);
-  const browser = await launchChromium(t);
-  const ana = await openPage(browser, server.url, { width: 400, height: 600 });
+  const browser = await chromium.get();
+  const ana = await openPage(t, browser, server.url, { width: 400, height: 600 });
   await joinPage(ana, 'ana');
   const carl = await joinAs(t, server.tcpPort, 'carl');
   // Few lines (under the flood limit), long enough to fill the list several times over.
@@ -141,4 +143,34 @@ test('page - a reader scrolled up is not pulled down by new messages: a marker s
   const after = await scroll();
   assert.ok(after.max - after.top < 2, `the marker takes the reader down (${JSON.stringify(after)})`);
   assert.equal(await ana.page.locator('#new-marker').isVisible(), false);
+});
+
+test('page - joins, renames, moves and leaves show as notices and keep the users panel right', { skip: missing }, async (t) => {
+  const server = await spawnWebServer(t);
+  const browser = await chromium.get();
+  const ana = await openPage(t, browser, server.url);
+  await joinPage(ana, 'ana');
+  const carl = await joinAs(t, server.tcpPort, 'carl');
+  const dora = await joinAs(t, server.tcpPort, 'dora');
+  await ana.page.locator('#users .who', { hasText: 'dora' }).waitFor({ timeout: 5000 });
+  const notices = (): Promise<string[]> => itemTexts(ana, 'li.notice');
+  assert.ok((await notices()).some((s) => s.includes('carl')), JSON.stringify(await notices()));
+  // The name in a notice has its colour.
+  assert.equal(await ana.page.locator('#log li.notice .who', { hasText: 'dora' }).getAttribute('class'), `who ${nameColorClass('dora')}`);
+
+  carl.write('/nick carlos\n');
+  await ana.page.locator('#users .who', { hasText: 'carlos' }).waitFor({ timeout: 5000 });
+  dora.write('/sala otra\n');
+  await ana.page.locator('#log li.notice', { hasText: 'otra' }).waitFor({ timeout: 5000 });
+  carl.write('/quitar\n');
+  await carl.closedByServer();
+  await ana.page.locator('#users .who', { hasText: 'carlos' }).waitFor({ state: 'detached', timeout: 5000 });
+  assert.deepEqual(await userNames(ana), ['ana']);
+
+  // Her own rename: the panel, and her messages from then on, carry the new name.
+  await typeLine(ana, '/nick anita');
+  await ana.page.locator('#users .who', { hasText: 'anita' }).waitFor({ timeout: 5000 });
+  await typeLine(ana, 'con nombre nuevo');
+  await waitForItem(ana, 'anita(tú): con nombre nuevo', 'li.msg.own');
+  assert.deepEqual(await userNames(ana), ['anita']);
 });

@@ -1,20 +1,22 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium, noChromium } from '../helpers/chromium.js';
+import { noChromium, sharedChromium } from '../helpers/chromium.js';
 import { joinAs } from '../helpers/line-client.js';
 import { itemTexts, joinPage, openPage, spawnWebServer, typeLine, waitForItem } from '../helpers/web-page.js';
 
 const missing = noChromium();
+const chromium = sharedChromium();
+after(() => chromium.close());
 
 test('page - after a server restart it reconnects by itself and shows what it missed exactly once', { skip: missing }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'charla-page-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const first = await spawnWebServer(t, ['--data-dir', dir]);
-  const browser = await launchChromium(t);
-  const ana = await openPage(browser, first.url);
+  const browser = await chromium.get();
+  const ana = await openPage(t, browser, first.url);
   await joinPage(ana, 'ana');
   const carl = await joinAs(t, first.tcpPort, 'carl');
   carl.write('antes de caer\n');
@@ -59,8 +61,8 @@ test('page - after a server restart it reconnects by itself and shows what it mi
 test('page - woken up (visibilitychange, pageshow) it reconnects at once instead of waiting out its backoff', { skip: missing }, async (t) => {
   let server = await spawnWebServer(t);
   const port = server.httpPort;
-  const browser = await launchChromium(t);
-  const ana = await openPage(browser, server.url, { fakeClock: true });
+  const browser = await chromium.get();
+  const ana = await openPage(t, browser, server.url, { fakeClock: true });
   await joinPage(ana, 'ana');
   // The page's clock stops: its backoff timer can never fire, only a wake-up can reconnect it.
   await ana.page.clock.pauseAt(Date.now() + 60_000);
@@ -80,4 +82,31 @@ test('page - woken up (visibilitychange, pageshow) it reconnects at once instead
     await ana.page.locator('#status', { hasText: 'Conectado' }).waitFor({ timeout: 5000 });
   }
   assert.deepEqual(ana.errors, []);
+});
+
+test('page - when more was missed than the room keeps, it shows what is left and says the rest is gone', { skip: missing }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'charla-page-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const args = ['--data-dir', dir, '--history', '2'];
+  const first = await spawnWebServer(t, args);
+  const browser = await chromium.get();
+  const ana = await openPage(t, browser, first.url);
+  await joinPage(ana, 'ana');
+  const carl = await joinAs(t, first.tcpPort, 'carl');
+  carl.write('visto\n');
+  await waitForItem(ana, 'visto', 'li.msg');
+  await first.kill();
+  await ana.context.setOffline(true);
+  const second = await spawnWebServer(t, args, first.httpPort);
+  const carl2 = await joinAs(t, second.tcpPort, 'carl');
+  for (const n of ['uno', 'dos', 'tres']) carl2.write(`perdido ${n}\n`);
+  carl2.write('/listar\n');
+  await carl2.waitFor(/carl/);
+  await ana.context.setOffline(false);
+  await waitForItem(ana, 'Faltan mensajes', 'li.notice', 15_000);
+  const texts = await itemTexts(ana, 'li.msg');
+  assert.deepEqual(
+    texts.map((s) => s.replace(/^\d\d:\d\d/, '')),
+    ['carl: visto', 'carl: perdido dos', 'carl: perdido tres'],
+  );
 });

@@ -1,14 +1,16 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { launchChromium, noChromium } from '../helpers/chromium.js';
+import { noChromium, sharedChromium } from '../helpers/chromium.js';
 import { joinAs } from '../helpers/line-client.js';
 import { itemTexts, joinPage, openPage, spawnWebServer, typeLine, waitForItem } from '../helpers/web-page.js';
 import { within } from '../helpers/within.js';
 
 const missing = noChromium();
+const chromium = sharedChromium();
+after(() => chromium.close());
 
 /** Markup and links that must show up as the characters they are, loading and running nothing. */
 const HOSTILE = [
@@ -23,9 +25,9 @@ const HOSTILE = [
 
 test('page - markup and links from a TCP user or another page are shown as text: nothing runs, nothing loads', { skip: missing }, async (t) => {
   const server = await spawnWebServer(t);
-  const browser = await launchChromium(t);
-  const ana = await openPage(browser, server.url);
-  const bea = await openPage(browser, server.url);
+  const browser = await chromium.get();
+  const ana = await openPage(t, browser, server.url);
+  const bea = await openPage(t, browser, server.url);
   await joinPage(ana, 'ana');
   await joinPage(bea, 'bea');
   const carl = await joinAs(t, server.tcpPort, 'carl');
@@ -50,7 +52,7 @@ test('page - markup and links from a TCP user or another page are shown as text:
   }
 
   // A hostile name is refused on the prompt (names are words), and the refusal is text too.
-  const eve = await openPage(browser, server.url);
+  const eve = await openPage(t, browser, server.url);
   await eve.page.fill('#name', '<img src=x onerror=alert(7)>');
   await eve.page.press('#name', 'Enter');
   await eve.page.locator('#login-error').filter({ hasText: /.+/ }).waitFor({ timeout: 5000 });
@@ -77,13 +79,13 @@ test('page - a page of another origin cannot open the WebSocket; the page\'s own
   t.after(() => other.close());
   const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/`;
 
-  const browser = await launchChromium(t);
-  const evil = await openPage(browser, otherUrl);
+  const browser = await chromium.get();
+  const evil = await openPage(t, browser, otherUrl);
   const outcome = (await within(evil.page.evaluate('window.outcome'), 10_000, 'the cross-origin WebSocket to settle')) as string;
   assert.match(outcome, /^closed \d+$/, `refused without a single frame (${outcome})`);
 
   // The same socket from charla's own page is welcomed with a hello.
-  const own = await openPage(browser, server.url);
+  const own = await openPage(t, browser, server.url);
   const welcome = (await within(
     own.page.evaluate(`new Promise((resolve) => { const ws = new WebSocket(${JSON.stringify(wsUrl)}); ws.onmessage = (e) => resolve(JSON.parse(e.data).type); ws.onclose = (e) => resolve('closed ' + e.code); })`),
     10_000,
@@ -94,8 +96,8 @@ test('page - a page of another origin cannot open the WebSocket; the page\'s own
 
 test('page - a server with a password: the field appears, a wrong one is refused on the prompt, the right one lets in', { skip: missing }, async (t) => {
   const server = await spawnWebServer(t, ['--password', 'secreto']);
-  const browser = await launchChromium(t);
-  const ana = await openPage(browser, server.url);
+  const browser = await chromium.get();
+  const ana = await openPage(t, browser, server.url);
   await ana.page.locator('#password').waitFor({ state: 'visible', timeout: 5000 });
   await ana.page.fill('#name', 'ana');
   await ana.page.fill('#password', 'otra');
@@ -110,7 +112,7 @@ test('page - a server with a password: the field appears, a wrong one is refused
 
   // Without a password the field stays hidden.
   const open = await spawnWebServer(t);
-  const bea = await openPage(browser, open.url);
+  const bea = await openPage(t, browser, open.url);
   await joinPage(bea, 'bea');
   assert.equal(await bea.page.locator('#password').isVisible(), false);
 });

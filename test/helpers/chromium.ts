@@ -30,3 +30,23 @@ export async function launchChromium(t: TestContext): Promise<Browser> {
   t.after(() => browser.close());
   return browser;
 }
+
+/**
+ * One Chromium for a whole test file (starting one takes a second): `get()` starts it on first
+ * use; register `close` with the file's `after()`. Each test still has its own pages and
+ * contexts (openPage closes them after the test).
+ */
+export function sharedChromium(): { get(): Promise<Browser>; close(): Promise<void> } {
+  let browser: Promise<Browser> | undefined;
+  return {
+    get() {
+      browser ??= import('playwright-core').then(({ chromium }) =>
+        within(chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }), 20_000, 'Chromium to start'),
+      );
+      return browser;
+    },
+    async close() {
+      if (browser !== undefined) await (await browser).close();
+    },
+  };
+}

@@ -86,6 +86,7 @@ export interface TestPage {
 }
 
 export async function openPage(
+  t: TestContext,
   browser: Browser,
   url: string,
   options: { width?: number; height?: number; locale?: string; fakeClock?: boolean } = {},
@@ -94,6 +95,8 @@ export async function openPage(
     viewport: { width: options.width ?? 1000, height: options.height ?? 800 },
     locale: options.locale ?? 'es-ES',
   });
+  // Closed with the test, so that no page of it goes on reconnecting during the next ones.
+  t.after(() => context.close());
   const page = await context.newPage();
   // The page's timers on Playwright's clock (running until the test pauses it).
   if (options.fakeClock === true) await page.clock.install();
