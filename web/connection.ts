@@ -47,16 +47,6 @@ export class Connection {
     this.clearTimer();
   }
 
-  /** Stops and closes the socket. */
-  close(): void {
-    this.stop();
-    const ws = this.ws;
-    this.ws = undefined;
-    if (ws !== undefined) {
-      ws.onclose = ws.onmessage = null;
-      ws.close();
-    }
-  }
 
   /** Sends one frame; false when there is no open socket to send it on. */
   send(frame: ClientFrame): boolean {

@@ -31,6 +31,7 @@ const CATALOGUE = {
   private_to: { es: '(privado para {name})', en: '(private to {name})' },
   announce: { es: '[anuncio de {name}]', en: '[announcement by {name}]' },
   missed: { es: 'Mientras estabas desconectado:', en: 'While you were away:' },
+  history_empty: { es: 'La sala no guarda mensajes anteriores.', en: 'The room keeps no earlier messages.' },
   gap: { es: 'Faltan mensajes: se perdieron más de los que guarda la sala.', en: 'Some messages are missing: more were sent than the room keeps.' },
   not_connected: { es: 'Sin conexión: el mensaje no se envió.', en: 'Not connected: the message was not sent.' },
   lang_toggle: { es: 'English', en: 'Español' },

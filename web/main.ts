@@ -81,6 +81,8 @@ let rejoining = false;
 /** Lists the page asked for itself (not typed): their answers update the panel, silently. */
 let quietUsers = 0;
 let quietRooms = 0;
+/** `/historial` typed: its answer is shown in full, even the messages already on screen. */
+let askedHistory = 0;
 /** Own messages shown at once (the server does not echo them), not yet matched to an id. */
 const ownPending: { text: string; li: HTMLLIElement }[] = [];
 const OWN_PENDING_MAX = 50;
@@ -148,7 +150,6 @@ function onFrame(f: ServerFrame): void {
     case 'hello':
       hello = f;
       page.passwordRow.hidden = !f.password;
-      page.name.maxLength = f.maxNameLength;
       if (me !== undefined && phase === 'joined') sendJoin(me, true);
       else if (wanted !== undefined) sendJoin(wanted.name, false);
       else setStatus(undefined);
@@ -257,6 +258,14 @@ function onWelcome(f: WelcomeFrame): void {
 }
 
 function onHistory(f: HistoryFrame): void {
+  if (askedHistory > 0 && !rejoining) {
+    askedHistory--;
+    const key = roomKey(f.room);
+    for (const m of f.messages) if (m.id > (lastId.get(key) ?? -Infinity)) lastId.set(key, m.id);
+    if (f.messages.length === 0) say('reply', t('history_empty'));
+    else view.add(f.messages.map((m) => messageItem(m, sameName(m.from, me), true)), true);
+    return;
+  }
   const missed = rejoining;
   rejoining = false;
   onMessages(f.room, f.messages, true, missed);
@@ -356,6 +365,8 @@ function sendLine(text: string): boolean {
     ownPending.push({ text: command.text, li });
     if (ownPending.length > OWN_PENDING_MAX) ownPending.shift();
     view.add([li], true);
+  } else if (command.kind === 'history') {
+    askedHistory++;
   } else if (command.kind === 'quit') {
     phase = 'quit';
     conn.stop();
@@ -370,6 +381,7 @@ function onClosed(retryMs: number | undefined): void {
   hello = undefined;
   quietUsers = 0;
   quietRooms = 0;
+  askedHistory = 0;
   if (phase === 'quit') {
     conn.stop();
     me = undefined;

@@ -167,10 +167,17 @@ test('page - joins, renames, moves and leaves show as notices and keep the users
   await ana.page.locator('#users .who', { hasText: 'carlos' }).waitFor({ state: 'detached', timeout: 5000 });
   assert.deepEqual(await userNames(ana), ['ana']);
 
+  // /historial typed shows the room's log again, messages already on screen included.
+  dora.write('/sala general\n');
+  dora.write('para el historial\n');
+  await waitForItem(ana, 'para el historial', 'li.msg:not(.past)');
+  await typeLine(ana, '/historial');
+  await waitForItem(ana, 'para el historial', 'li.msg.past');
+
   // Her own rename: the panel, and her messages from then on, carry the new name.
   await typeLine(ana, '/nick anita');
   await ana.page.locator('#users .who', { hasText: 'anita' }).waitFor({ timeout: 5000 });
   await typeLine(ana, 'con nombre nuevo');
   await waitForItem(ana, 'anita(tú): con nombre nuevo', 'li.msg.own');
-  assert.deepEqual(await userNames(ana), ['anita']);
+  assert.deepEqual((await userNames(ana)).sort(), ['anita', 'dora']);
 });
