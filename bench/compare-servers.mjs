@@ -123,7 +123,7 @@ if (generators.includes('charla') && !existsSync(benchMain)) fail(`${benchMain} 
 const charlaHelp = spawnSync(process.execPath, [charlaMain, 'server', '--help'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
 const charlaHasBench = charlaHelp.includes('--bench');
 // Builds with an IRC port open it on 6667 by default: measured without it (and without UDP).
-const charlaNoIrc = charlaHelp.includes('--no-irc') ? ['--no-irc'] : [];
+const charlaNoIrc = [...(charlaHelp.includes('--no-irc') ? ['--no-irc'] : []), ...(charlaHelp.includes('--no-http') ? ['--no-http'] : [])];
 const ngircd = which('ngircd');
 const python = which('python3');
 const seedScript = join(args['charla-dir'], 'test/fixtures/seed/servidor_chat.py');

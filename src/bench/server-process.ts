@@ -61,7 +61,7 @@ const SPAWN_DEFAULTS: SpawnOptions = { nodeArgs: [], serverArgs: [], startTimeou
 export async function spawnCharlaServer(options: Partial<SpawnOptions> = {}): Promise<SpawnedServer> {
   const opts = { ...SPAWN_DEFAULTS, ...options };
   // The IRC run keeps the TCP port too (the server warms its stream hot path up through it).
-  const ports = opts.proto === 'irc' ? ['--irc-port', '0'] : ['--no-irc'];
+  const ports = [...(opts.proto === 'irc' ? ['--irc-port', '0'] : ['--no-irc']), '--no-http'];
   const base = ['server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', ...ports, '--quiet', ...opts.serverArgs];
   try {
     return await startOnce(opts, [...base, '--bench']);

@@ -8,6 +8,7 @@ import { CharlaError } from '../util/errors.js';
 import { formatHostPort } from '../transport/stream-peer.js';
 import { TCP_DEFAULTS } from '../transport/tcp.js';
 import { webUrl } from '../transport/web-url.js';
+import { qrLines } from '../util/qr.js';
 import { normalizeOrigin } from '../transport/ws.js';
 import { UDP_DEFAULTS } from '../transport/udp.js';
 import { warmUp } from '../transport/warm-up.js';
@@ -248,6 +249,14 @@ function printBanner(output: ServerConsole, server: ChatServer, host: string, t:
   if (lan.length > 0) {
     output.banner(t('log_lan_hint'));
     for (const addr of lan) for (const line of hint(addr)) output.banner(line);
+  }
+  // A QR code of the LAN URL to scan from the projector: only for a person at a terminal (a log
+  // file or a pipe gets the URL lines alone).
+  const lanHost = lan[0];
+  if (httpPort !== undefined && lanHost !== undefined && process.stdout.isTTY === true) {
+    const url = webUrl(server.http?.secure === true, lanHost, httpPort);
+    output.banner(t('log_browser_qr', { url }));
+    for (const line of qrLines(url)) output.banner(line);
   }
 }
 

@@ -558,7 +558,6 @@ export class WsPeer implements Peer {
   /** The socket is gone: the hub hears of it, once. */
   onClose(code: number): void {
     const { hub, peers, tokens, opts } = this.#ctx;
-    const wasClosed = this.#closed;
     this.#closed = true;
     this.#stopTimers();
     this.#pending.length = 0;
@@ -570,8 +569,9 @@ export class WsPeer implements Peer {
     if (token !== undefined && entry !== undefined && entry.peer === this) {
       entry.expiry = opts.timers.set(RESUME_TTL_MS, forgetToken, { tokens, token }).unref();
     }
-    let reason = this.closeReason;
-    if (!wasClosed || reason === undefined) reason = code === CLOSE_NORMAL || code === CLOSE_GOING_AWAY ? 'disconnected' : 'connection_lost';
+    // Ours when the server ended it (or `ws` did, for a protocol error); else the client's close
+    // code says whether it said goodbye (1000, 1001: a tab closed) or vanished (1006).
+    const reason = this.closeReason ?? (code === CLOSE_NORMAL || code === CLOSE_GOING_AWAY ? 'disconnected' : 'connection_lost');
     hub.leave(this, reason);
   }
 

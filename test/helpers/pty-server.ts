@@ -143,7 +143,7 @@ export class PtyServer {
  */
 export async function spawnPtyServer(t: TestContext, args: string[]): Promise<{ pty: PtyServer; tcpPort: number; pid: number } | undefined> {
   if (PYTHON === undefined) return undefined;
-  const argv = [CLI, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--udp-port', '0', '--irc-port', '0', ...args];
+  const argv = [CLI, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--udp-port', '0', '--irc-port', '0', '--http-port', '0', ...args];
   const relay = spawn(PYTHON, ['-c', PTY_RELAY, process.execPath, ...argv], { stdio: ['pipe', 'pipe', 'inherit', 'pipe'] });
   const pty = new PtyServer(relay);
   const exited = once(relay, 'exit');

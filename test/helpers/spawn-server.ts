@@ -24,7 +24,7 @@ export interface SpawnedServer {
  * kills it by PID after the test if it is still running.
  */
 export async function spawnServer(t: TestContext, args: string[] = [], shellPrefix?: string): Promise<SpawnedServer> {
-  const argv = [CLI, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--udp-port', '0', '--irc-port', '0', ...args];
+  const argv = [CLI, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--udp-port', '0', '--irc-port', '0', '--http-port', '0', ...args];
   const child =
     shellPrefix === undefined
       ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })

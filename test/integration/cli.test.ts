@@ -67,7 +67,7 @@ test('cli - a port in use is one line naming the port, exit 2', async (t) => {
   await once(holder, 'listening');
   t.after(() => holder.close());
   const { port } = holder.address() as net.AddressInfo;
-  const { code, stderr } = await runCharla(t, ['server', '--host', '127.0.0.1', '--tcp-port', String(port), '--udp-port', '0', '--no-irc']);
+  const { code, stderr } = await runCharla(t, ['server', '--host', '127.0.0.1', '--tcp-port', String(port), '--udp-port', '0', '--no-irc', '--no-http']);
   assert.equal(code, 2);
   assertOneLine(stderr);
   assert.match(stderr, new RegExp(`\\b${port}\\b`));

@@ -113,7 +113,7 @@ test('logging - stdout on a real pipe (FIFO) whose reader went away: the room go
   execFileSync('mkfifo', [path]);
   const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   const writeFd = openSync(path, constants.O_WRONLY);
-  const child = spawn(process.execPath, [CLI, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', '--no-irc', '--no-warmup'], {
+  const child = spawn(process.execPath, [CLI, 'server', '--host', '127.0.0.1', '--tcp-port', '0', '--no-udp', '--no-irc', '--no-http', '--no-warmup'], {
     stdio: ['ignore', writeFd, 'pipe'],
   });
   closeSync(writeFd);
@@ -227,7 +227,7 @@ test('logging - --log-file: the log goes to the file and the banner to stdout as
 
 test('logging - a --log-file that cannot be opened is one line on stderr and exit code 2', async (t) => {
   const dir = tempDir(t);
-  const c = spawnCharla(t, ['server', '--host', '127.0.0.1', '--tcp-port', '0', '--udp-port', '0', '--no-irc', '--log-file', join(dir, 'no-such-dir', 'x.log')]);
+  const c = spawnCharla(t, ['server', '--host', '127.0.0.1', '--tcp-port', '0', '--udp-port', '0', '--no-irc', '--no-http', '--log-file', join(dir, 'no-such-dir', 'x.log')]);
   c.end();
   assert.equal(await c.exit(), 2);
   assert.match(c.stderr, /^charla server: --log-file: cannot open .*x\.log for appending \(ENOENT\)\n$/);
