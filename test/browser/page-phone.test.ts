@@ -21,6 +21,9 @@ test('page - on a 360x740 phone: it renders fast, fits the width, and the room p
   t.diagnostic(`first contentful paint ${timing.fcp.toFixed(0)} ms, load ${timing.load.toFixed(0)} ms (360x740)`);
   assert.ok(timing.fcp > 0, 'the page painted');
   await ana.page.locator('#name').waitFor({ state: 'visible' });
+  // The hello has come (the page clears "Conectando…"): no password field on a server without one.
+  await ana.page.waitForFunction("document.getElementById('status').textContent === ''", undefined, { timeout: 5000 });
+  assert.equal(await ana.page.locator('#password').isVisible(), false);
 
   await joinPage(ana, 'ana');
   const carl = await joinAs(t, server.tcpPort, 'carl');
