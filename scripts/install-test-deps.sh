@@ -3,7 +3,7 @@
 #   openssl    makes the throw-away TLS certificate of the TLS tests
 #   iproute2   `ss` (keep-alive check) and `ip netns` (kernel mode of `charla compare`)
 #   nftables   packet loss inside the lab's own network namespaces
-#   chromium   renders the `charla compare --report` page in the browser test (with a font)
+#   chromium   renders the `charla compare --report` page, and drives the browser page (test/browser/)
 #   tmux       drives the interactive client (and irssi) in a real terminal
 #   irssi      an IRC client against the IRC port (test/integration/irssi.test.ts)
 #   tcpdump    the packet capture of `charla compare --capture`

@@ -6,9 +6,11 @@
  * by us: names get a stable colour from a hash of their folded form (so "Ana" and "ana", one
  * user to the server, are one colour), errors are red, notices yellow, private messages magenta.
  */
-import { foldName } from '../hub/names.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { classify, type LineKind } from './classify.js';
+import { nameColor } from './name-color.js';
+
+export { NAME_COLORS, nameColor } from './name-color.js';
 
 /** How to render. */
 export interface RenderOptions {
@@ -28,21 +30,6 @@ const KIND_STYLE: Record<LineKind, string> = {
   past: '2', // dim: a replayed message is not live text
   plain: '',
 };
-
-/** Name colours: readable on dark and light backgrounds, none red or yellow (errors, notices). */
-export const NAME_COLORS: readonly number[] = [32, 34, 35, 36, 92, 94, 95, 96];
-
-/** The SGR colour of `name`: the same for every spelling that is the same name to the server. */
-export function nameColor(name: string): number {
-  // FNV-1a, 32 bits: tiny, stable across runs and machines, and spreads short names well.
-  let hash = 0x811c9dc5;
-  const key = foldName(name);
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return NAME_COLORS[hash % NAME_COLORS.length] as number;
-}
 
 function paint(codes: string, s: string): string {
   return codes === '' || s === '' ? s : `\u001b[${codes}m${s}\u001b[0m`;

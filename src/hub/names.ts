@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { foldName } from './fold-name.js';
+
+export { foldName };
 
 /**
  * The one place that decides what a valid name is and when two names are "the same".
@@ -46,11 +49,6 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set(
     'comandos', 'commands',
   ].map(reservedKey),
 );
-
-/** The comparison key of a name: NFKC, case-folded, invisible characters dropped. */
-export function foldName(name: string): string {
-  return name.normalize('NFKC').toLowerCase().normalize('NFKC').replace(INVISIBLE, '');
-}
 
 /**
  * The key reserved names are matched on: NFKD (so fullwidth and other compatibility forms become

@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import type { CompareResult } from '../../src/lab/result.js';
+import { launchChromium, noChromium } from '../helpers/chromium.js';
 import { within } from '../helpers/within.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** What the page's charts look like to the browser, measured inside it. */
 interface ChartProbe {
@@ -62,8 +52,8 @@ const PROBE_CHARTS = `Promise.all([...document.querySelectorAll('svg.chart')].ma
 }))`;
 
 test('compare-report - the HTML report renders its charts in headless Chromium, on screen and in print', async (t) => {
-  if (!existsSync(CHROMIUM)) return t.skip(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-  const { chromium } = await import('playwright-core');
+  const missing = noChromium();
+  if (missing !== undefined) return t.skip(missing);
   const dir = mkdtempSync(join(tmpdir(), 'charla-report-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -81,8 +71,7 @@ test('compare-report - the HTML report renders its charts in headless Chromium, 
   assert.equal(code, 0, stderr);
   const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CompareResult;
 
-  const browser = await within(chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }), 20_000, 'Chromium to start');
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
   const requests: string[] = [];
   page.on('request', (req) => requests.push(req.url()));
