@@ -226,6 +226,8 @@ function onFrame(f: ServerFrame): void {
     }
     case 'closing':
       return say('notice', f.text);
+    case 'topic':
+      return notice(f.text, [f.by]);
     default:
       return; // a frame type of a later version: nothing to show
   }
