@@ -4,7 +4,7 @@ import { CharlaError } from '../util/errors.js';
 import { ARQ_PROTOCOLS, type ArqProtocol, ArqConfigError } from '../protocol/arq/index.js';
 import { parseDropScript } from '../lab/arq-link.js';
 import { arqNotes, runArqCompare } from '../lab/arq-compare.js';
-import { formatArqTable } from '../lab/arq-result.js';
+import { type ArqReport, formatArqTable } from '../lab/arq-result.js';
 import { arqConfigOf } from '../lab/arq-run.js';
 import { describeImpairment, type Impairment, validateImpairment } from '../lab/impairment.js';
 import { newRunId } from '../lab/payload.js';
@@ -136,12 +136,13 @@ export async function run(argv: string[]): Promise<number> {
               impairment: opts.impairment,
               seed: opts.seed,
               settings: opts.arq,
+              mode: opts.mode,
             },
             note,
             controller.signal,
           );
-    const extraNotes = arq === undefined ? [] : [...arqModeNotes(opts), ...arqNotes(arq.results)];
-    const json: Record<string, unknown> = outcome !== undefined ? { ...outcome.result } : arqOnlyHeader(opts);
+    const extraNotes = arq === undefined ? [] : [...arqModeNotes(opts, arq.report), ...arqNotes(arq.results)];
+    const json: Record<string, unknown> = outcome !== undefined ? { ...outcome.result } : arqOnlyHeader(opts, arq?.report);
     if (arq !== undefined) {
       json.arq = arq.report;
       for (const r of arq.results) json[r.protocol] = r;
@@ -174,22 +175,34 @@ export async function run(argv: string[]): Promise<number> {
 type Values = Record<string, string | boolean | undefined>;
 
 /** The JSON's head when only ARQ protocols ran (no chat server, so no tcp or udp object). */
-function arqOnlyHeader(opts: CompareOptions): Record<string, unknown> {
+function arqOnlyHeader(opts: CompareOptions, report: ArqReport | undefined): Record<string, unknown> {
+  const mode = report?.settings.mode ?? 'relay';
   return {
-    mode: 'relay',
-    impairment: { ...opts.impairment, direction: opts.arq.direction, seed: opts.seed, requested: opts.impairment, unavailable: [] },
+    mode,
+    impairment: {
+      ...(report?.settings.impairment ?? opts.impairment),
+      direction: opts.arq.direction,
+      seed: mode === 'relay' ? opts.seed : null,
+      requested: opts.impairment,
+      unavailable: report?.settings.unavailable ?? [],
+    },
     run: { messages: opts.messages, receivers: 1, sizeBytes: opts.sizeBytes, ratePerSec: opts.rateMax ? 'max' : opts.ratePerSec },
     notes: [],
     capture: null,
   };
 }
 
-function arqModeNotes(opts: CompareOptions): string[] {
+function arqModeNotes(opts: CompareOptions, report: ArqReport): string[] {
+  const s = report.settings;
+  const what = `impairment: ${describeImpairment(s.impairment)}, ${opts.arq.direction === 'both' ? 'on DATA and ACKs' : 'on DATA only'}`;
+  if (s.mode === 'relay') {
+    return [`ARQ protocols run sender to receiver over the lab's user-space link on loopback (${what}); the seed ${opts.seed} gives each protocol the same random choices`];
+  }
   const notes = [
-    `ARQ protocols run sender to receiver over the lab's user-space link on loopback (impairment: ${describeImpairment(opts.impairment)}, ` +
-      `${opts.arq.direction === 'both' ? 'on DATA and ACKs' : 'on DATA only'}); the seed ${opts.seed} gives each protocol the same random choices`,
+    `ARQ protocols run sender to receiver across a veth link between two network namespaces, impaired by the kernel (${s.mode === 'kernel-netem' ? 'tc netem' : 'nftables'}; ${what})` +
+      `${opts.arq.drops.data.size + opts.arq.drops.ack.size > 0 ? '; --drop is applied by the ends, which do not put those datagrams on the wire' : ''}`,
   ];
-  if (opts.mode === 'kernel') notes.push('--kernel applies to tcp and udp only in this version: the ARQ protocols used the user-space link');
+  if (s.unavailable.length > 0) notes.push(`this kernel has no netem: ${s.unavailable.map((k) => `--${k.replace(/(Ms|Pct)$/, '')}`).join(', ')} cannot be applied to the ARQ protocols in kernel-nftables mode (use --relay for them)`);
   return notes;
 }
 
