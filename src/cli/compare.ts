@@ -3,9 +3,10 @@ import { resolve } from 'node:path';
 import { CharlaError } from '../util/errors.js';
 import { ARQ_PROTOCOLS, type ArqProtocol, ArqConfigError } from '../protocol/arq/index.js';
 import { parseDropScript } from '../lab/arq-link.js';
-import { arqNotes, runArqCompare } from '../lab/arq-compare.js';
+import { type ArqCompareOptions, type ArqCompareOutcome, arqNotes, runArqCompare } from '../lab/arq-compare.js';
 import { type ArqReport, formatArqTable } from '../lab/arq-result.js';
 import { arqConfigOf } from '../lab/arq-run.js';
+import { formatSweepTable, parseSweep, runArqSweep, type SweepReport, type SweepSpec } from '../lab/arq-sweep.js';
 import { describeImpairment, type Impairment, validateImpairment } from '../lab/impairment.js';
 import { newRunId } from '../lab/payload.js';
 import { cleanupLeftovers, kernelModeProblem } from '../lab/netns.js';
@@ -42,6 +43,8 @@ Protocols:
   --unsafe-window     allow a window the sequence space cannot tell apart (to see why the rule exists)
   --direction D       what the impairment hits for ARQ: both (DATA and ACKs, default) or data
   --drop LIST         drop chosen datagrams, counted from 1 per direction: data:3,ack:5,ack:7-9
+  --sweep P=LIST      run the ARQ protocols once per value, goodput against the formula:
+                      window=1,2,4,8,16 (gbn, sr) or delay=0,25,50,100 (ms each way)
 
 Network impairment (server -> clients):
   --loss PCT          lose this share of packets
@@ -95,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
     'unsafe-window': { type: 'boolean' },
     direction: { type: 'string' },
     drop: { type: 'string' },
+    sweep: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -123,36 +127,39 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const outcome = chat ? await runCompare(opts, { signal: controller.signal, onProgress: (p) => bar?.update(p), onNote: note }) : undefined;
     bar?.clear();
-    const arq =
-      arqProtocols.length === 0
-        ? undefined
-        : await runArqCompare(
-            {
-              protocols: arqProtocols,
-              runId: outcome?.result.run.runId ?? newRunId(),
-              messages: opts.messages,
-              sizeBytes: opts.sizeBytes,
-              rate: opts.rateMax ? 'max' : opts.ratePerSec,
-              impairment: opts.impairment,
-              seed: opts.seed,
-              settings: opts.arq,
-              mode: opts.mode,
-            },
-            note,
-            controller.signal,
-          );
+    const arqOpts: ArqCompareOptions = {
+      protocols: arqProtocols,
+      runId: outcome?.result.run.runId ?? newRunId(),
+      messages: opts.messages,
+      sizeBytes: opts.sizeBytes,
+      rate: opts.rateMax ? 'max' : opts.ratePerSec,
+      impairment: opts.impairment,
+      seed: opts.seed,
+      settings: opts.arq,
+      mode: opts.mode,
+    };
+    let sweep: SweepReport | undefined;
+    let arq: ArqCompareOutcome | undefined;
+    if (arqProtocols.length > 0 && opts.sweep !== undefined) {
+      const swept = await runArqSweep(arqOpts, opts.sweep, note, controller.signal);
+      sweep = swept.sweep;
+      arq = { report: swept.report, results: [], records: [], analyses: [] };
+    } else if (arqProtocols.length > 0) arq = await runArqCompare(arqOpts, note, controller.signal);
     const extraNotes = arq === undefined ? [] : [...arqModeNotes(opts, arq.report), ...arqNotes(arq.results)];
     const json: Record<string, unknown> = outcome !== undefined ? { ...outcome.result } : arqOnlyHeader(opts, arq?.report);
     if (arq !== undefined) {
       json.arq = arq.report;
       for (const r of arq.results) json[r.protocol] = r;
+      if (sweep !== undefined) json.sweep = sweep;
       json.notes = [...((json.notes as string[] | undefined) ?? []), ...extraNotes];
     }
     if (values.json) console.log(JSON.stringify(json, null, 2));
     else {
       const parts: string[] = [];
       if (outcome !== undefined) parts.push(formatTable(outcome.result));
-      if (arq !== undefined) parts.push(formatArqTable(arq.results, arq.report), ...(outcome === undefined || extraNotes.length > 0 ? [extraNotes.map((n) => `note: ${n}`).join('\n')] : []));
+      if (sweep !== undefined) parts.push(formatSweepTable(sweep));
+      else if (arq !== undefined) parts.push(formatArqTable(arq.results, arq.report));
+      if (arq !== undefined && (outcome === undefined || extraNotes.length > 0)) parts.push(extraNotes.map((n) => `note: ${n}`).join('\n'));
       console.log(parts.filter((p) => p !== '').join('\n\n'));
     }
     if (opts.reportDir !== undefined && outcome !== undefined) {
@@ -224,6 +231,7 @@ export function toOptions(values: Values): CompareOptions {
   const ratePerSec = rateMax ? L.ratePerSec[1] : parseNumber(str('rate'), '--rate', D.ratePerSec, L.ratePerSec[0], L.ratePerSec[1]);
   const protocols = parseProtocols(str('protocols'));
   const arq = arqSettings(values, protocols);
+  const sweep = str('sweep') === undefined ? undefined : sweepOf(str('sweep') as string, protocols, arq);
   if (((messages - 1) / ratePerSec) * 1000 > L.maxSendingMs) {
     throw new CharlaError('ERR_BAD_OPTION', `--messages ${messages} at --rate ${ratePerSec} would take over an hour: send fewer or faster`);
   }
@@ -246,7 +254,34 @@ export function toOptions(values: Values): CompareOptions {
     protocols,
     rateMax,
     arq,
+    sweep,
   };
+}
+
+/** `--sweep`, checked against the protocols: every value must make a valid configuration. */
+function sweepOf(text: string, protocols: LabProtocol[], arq: CompareOptions['arq']): SweepSpec {
+  let spec: SweepSpec;
+  try {
+    spec = parseSweep(text);
+  } catch (err) {
+    throw new CharlaError('ERR_BAD_OPTION', `--sweep: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const arqProtocols = protocols.filter((p): p is ArqProtocol => (ARQ_PROTOCOLS as readonly string[]).includes(p));
+  if (arqProtocols.length === 0) throw new CharlaError('ERR_BAD_OPTION', '--sweep runs the ARQ protocols: name one or more with --protocols (e.g. --protocols gbn --sweep window=1,2,4,8,16)');
+  if (spec.parameter === 'window') {
+    if (arqProtocols.includes('sw')) throw new CharlaError('ERR_BAD_OPTION', "--sweep window: stop-and-wait's window is always 1; sweep gbn or sr (compare sw with --sweep delay=...)");
+    for (const p of arqProtocols) {
+      for (const w of spec.values) {
+        try {
+          arqConfigOf(p, { ...arq, window: w });
+        } catch (err) {
+          if (err instanceof ArqConfigError) throw new CharlaError('ERR_BAD_OPTION', `--sweep window=${w}: ${p}: ${err.message} (raise --seq-bits)`);
+          throw err;
+        }
+      }
+    }
+  }
+  return spec;
 }
 
 function parseProtocols(text: string | undefined): LabProtocol[] {
