@@ -13,6 +13,8 @@ import { cleanupLeftovers, kernelModeProblem } from '../lab/netns.js';
 import { COMPARE_DEFAULTS, COMPARE_LIMITS, type CompareOptions, LAB_PROTOCOLS, type LabProtocol, type ModeRequest } from '../lab/options.js';
 import { MIN_PAYLOAD_BYTES } from '../lab/payload.js';
 import { ProgressBar } from '../lab/progress.js';
+import { type ArqSection, protocolName } from '../lab/arq-report.js';
+import { arqLadder } from '../lab/ladder.js';
 import { writeReport } from '../lab/report.js';
 import { runCompare } from '../lab/run.js';
 import { formatTable } from '../lab/table.js';
@@ -162,8 +164,14 @@ export async function run(argv: string[]): Promise<number> {
       if (arq !== undefined && (outcome === undefined || extraNotes.length > 0)) parts.push(extraNotes.map((n) => `note: ${n}`).join('\n'));
       console.log(parts.filter((p) => p !== '').join('\n\n'));
     }
-    if (opts.reportDir !== undefined && outcome !== undefined) {
-      const page = await writeReport(opts.reportDir, outcome.result, outcome.analyses);
+    if (opts.reportDir !== undefined && (outcome !== undefined || arq !== undefined)) {
+      const ladders = [
+        ...(outcome?.tcpLadder !== undefined ? [outcome.tcpLadder] : []),
+        ...(arq?.records ?? []).map((r) => arqLadder(r.protocol, `${protocolName(r.protocol)} (${r.protocol}, window ${r.config.window})`, r.trace)),
+      ];
+      const section: ArqSection | undefined =
+        arq === undefined && ladders.length === 0 ? undefined : { report: arq?.report ?? emptyArqReport(opts), results: arq?.results ?? [], ladders, sweep, notes: extraNotes };
+      const page = await writeReport(opts.reportDir, outcome === undefined ? undefined : { result: outcome.result, analyses: outcome.analyses }, section, json);
       console.error(`charla compare: report written to ${page}`);
     }
     return 0;
@@ -180,6 +188,13 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 type Values = Record<string, string | boolean | undefined>;
+
+/** The ARQ settings shown beside TCP's ladder when no ARQ protocol ran. */
+function emptyArqReport(opts: CompareOptions): ArqReport {
+  return {
+    settings: { direction: opts.arq.direction, rate: opts.rateMax ? 'max' : opts.ratePerSec, rtoMs: null, drops: { data: [], ack: [] }, linkRateBitsPerSec: 0, impairment: opts.impairment, unavailable: [], mode: 'relay' },
+  };
+}
 
 /** The JSON's head when only ARQ protocols ran (no chat server, so no tcp or udp object). */
 function arqOnlyHeader(opts: CompareOptions, report: ArqReport | undefined): Record<string, unknown> {

@@ -7,7 +7,7 @@
 import type { ArqReceiverCounters, ArqSenderCounters, ResolvedArqConfig } from '../protocol/arq/index.js';
 import { type ArqProtocol, resolveArqConfig } from '../protocol/arq/index.js';
 import { arqPayload, openArqReceiver, type ReceiverSide, runArqSender, type SenderSide, type Stamp } from './arq-ends.js';
-import { type ArqDirection, type ArqLink, type DropScript, startArqLink } from './arq-link.js';
+import { type ArqDirection, type ArqLink, type DropScript, type LinkRecord, startArqLink } from './arq-link.js';
 import type { Impairment } from './impairment.js';
 import type { Arrival } from './stats.js';
 
@@ -53,6 +53,10 @@ export interface ArqTrace {
   /** ACKs the sender got. */
   acksReceived: Stamp[];
   timeouts: Stamp[];
+  /** Relay mode: the link's record of every datagram's fate (the ladder's truth when present). */
+  link?: LinkRecord[];
+  /** Kernel mode: the longest a datagram is taken to stay on the link, to pair sends with arrivals. */
+  maxTransitMs: number;
 }
 
 /** What one ARQ run saw. */
@@ -100,7 +104,15 @@ export function arqRecordOf(plan: ArqPlan, config: ResolvedArqConfig, tx: Sender
     rtoFinalMs: tx.rtoMs,
     srttMs: tx.srttMs,
     link,
-    trace: { startMs: tx.startMs, sent: tx.sent, received: rx.received, acksSent: rx.acks, acksReceived: tx.acks, timeouts: tx.timeouts },
+    trace: {
+      startMs: tx.startMs,
+      sent: tx.sent,
+      received: rx.received,
+      acksSent: rx.acks,
+      acksReceived: tx.acks,
+      timeouts: tx.timeouts,
+      maxTransitMs: Math.max(5, 1.5 * (tx.counters.minRttMs ?? 0), 2 * (plan.impairment.delayMs + plan.impairment.jitterMs)),
+    },
   };
 }
 
@@ -121,7 +133,10 @@ export async function runArq(plan: ArqPlan, signal?: AbortSignal): Promise<ArqRe
     // The link dropped the scripted ones (counted in the order they reached it, which on loopback is the order sent).
     for (const k of plan.settings.drops.data) if (tx.sent[k - 1] !== undefined) (tx.sent[k - 1] as Stamp).dropped = true;
     for (const k of plan.settings.drops.ack) if (rx.acks[k - 1] !== undefined) (rx.acks[k - 1] as Stamp).dropped = true;
-    return arqRecordOf(plan, config, tx, rx, { ...link.counters, bytes: tx.bytes + rx.bytes });
+    const record = arqRecordOf(plan, config, tx, rx, { ...link.counters, bytes: tx.bytes + rx.bytes });
+    // The link records the first 2000 datagrams; the ends stamp up to MAX_STAMPS: the ladder uses the first seconds only.
+    record.trace.link = link.records;
+    return record;
   } finally {
     await link?.close();
     await receiver.close();

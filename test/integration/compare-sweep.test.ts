@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type TestContext, test } from 'node:test';
 import type { SweepReport } from '../../src/lab/arq-sweep.js';
@@ -21,8 +24,10 @@ async function compare(t: TestContext, args: string[]): Promise<{ code: number |
   return { code, stdout, stderr };
 }
 
-test('compare sweep - --sweep window=1,2,4,8: goodput grows with the window as the formula says', async (t) => {
-  const { code, stdout, stderr } = await compare(t, ['--protocols', 'gbn', '--sweep', 'window=1,2,4,8', '--delay', '20', '--messages', '48', '--rate', 'max', '--relay', '--json']);
+test('compare sweep - --sweep window=1,2,4,8: goodput grows with the window as the formula says, in the JSON and the report chart', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'charla-sweep-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { code, stdout, stderr } = await compare(t, ['--protocols', 'gbn', '--sweep', 'window=1,2,4,8', '--delay', '20', '--messages', '48', '--rate', 'max', '--relay', '--json', '--report', dir]);
   assert.equal(code, 0, stderr);
   const sweep = (JSON.parse(stdout) as { sweep: SweepReport }).sweep;
   assert.equal(sweep.parameter, 'window');
@@ -36,6 +41,11 @@ test('compare sweep - --sweep window=1,2,4,8: goodput grows with the window as t
   }
   const [w1, , , w8] = sweep.points as [SweepReport['points'][number], unknown, unknown, SweepReport['points'][number]];
   assert.ok(w8.goodputBytesPerSec > 5 * w1.goodputBytesPerSec, 'window 8 delivers several times what window 1 does');
+  const html = readFileSync(join(dir, 'index.html'), 'utf8');
+  assert.match(html, /data-chart="sweep"/);
+  assert.match(html, /data-series="gbn" data-points="4"/, 'the measured line has a point per window');
+  assert.match(html, /data-series="gbn-formula" data-points="4"/, 'and so has the formula');
+  assert.deepEqual((JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { sweep: SweepReport }).sweep, sweep);
 });
 
 test('compare sweep - --sweep delay=0,40: stop-and-wait utilisation collapses as the delay grows; the table shows both points', async (t) => {
