@@ -26,7 +26,8 @@ const HELP = `Usage: charla compare [options]
 
 Sends the same numbered, timestamped messages over TCP and over UDP, from one sender to R
 receivers each, and shows side by side what arrived, what was lost, duplicated or late, and
-how long it took. By default it starts its own servers on loopback; see docs/lab.md.
+how long it took. By default it starts its own servers on loopback; see the README's
+"TCP vs UDP: see it yourself" section.
 
 What to send:
   --messages K        messages per sender (default ${D.messages})
@@ -44,6 +45,7 @@ Protocols:
   --rto MS            fixed retransmission timeout (default: RFC 6298's estimate, 200 ms floor)
   --unsafe-window     allow a window the sequence space cannot tell apart (to see why the rule exists)
   --direction D       what the impairment hits for ARQ: both (DATA and ACKs, default) or data
+                      (also in kernel mode, where both ends of the link then impair)
   --drop LIST         drop chosen datagrams, counted from 1 per direction: data:3,ack:5,ack:7-9
   --sweep P=LIST      run the ARQ protocols once per value, goodput against the formula:
                       window=1,2,4,8,16 (gbn, sr) or delay=0,25,50,100 (ms each way)
@@ -65,7 +67,7 @@ Which server:
   --udp-port PORT     its UDP port (default 5001)
 
 Output:
-  --json              print one JSON object (documented in docs/lab.md) instead of the table
+  --json              print one JSON object (documented in the README) instead of the table
   --capture           record the run's packets (tcpdump or tshark) and summarise them
   --report DIR        write DIR/index.html (charts) and DIR/result.json
   --cleanup           remove network namespaces left by a crashed kernel-mode run, and exit
