@@ -3,15 +3,18 @@ import { resolve } from 'node:path';
 import { CharlaError } from '../util/errors.js';
 import { ARQ_PROTOCOLS, type ArqProtocol, ArqConfigError } from '../protocol/arq/index.js';
 import { parseDropScript } from '../lab/arq-link.js';
-import { arqNotes, runArqCompare } from '../lab/arq-compare.js';
-import { formatArqTable } from '../lab/arq-result.js';
+import { type ArqCompareOptions, type ArqCompareOutcome, arqNotes, runArqCompare } from '../lab/arq-compare.js';
+import { type ArqReport, formatArqTable } from '../lab/arq-result.js';
 import { arqConfigOf } from '../lab/arq-run.js';
+import { formatSweepTable, parseSweep, runArqSweep, type SweepReport, type SweepSpec } from '../lab/arq-sweep.js';
 import { describeImpairment, type Impairment, validateImpairment } from '../lab/impairment.js';
 import { newRunId } from '../lab/payload.js';
 import { cleanupLeftovers, kernelModeProblem } from '../lab/netns.js';
 import { COMPARE_DEFAULTS, COMPARE_LIMITS, type CompareOptions, LAB_PROTOCOLS, type LabProtocol, type ModeRequest } from '../lab/options.js';
 import { MIN_PAYLOAD_BYTES } from '../lab/payload.js';
 import { ProgressBar } from '../lab/progress.js';
+import { type ArqSection, protocolName } from '../lab/arq-report.js';
+import { arqLadder } from '../lab/ladder.js';
 import { writeReport } from '../lab/report.js';
 import { runCompare } from '../lab/run.js';
 import { formatTable } from '../lab/table.js';
@@ -23,7 +26,8 @@ const HELP = `Usage: charla compare [options]
 
 Sends the same numbered, timestamped messages over TCP and over UDP, from one sender to R
 receivers each, and shows side by side what arrived, what was lost, duplicated or late, and
-how long it took. By default it starts its own servers on loopback; see docs/lab.md.
+how long it took. By default it starts its own servers on loopback; see the README's
+"TCP vs UDP: see it yourself" section.
 
 What to send:
   --messages K        messages per sender (default ${D.messages})
@@ -41,7 +45,10 @@ Protocols:
   --rto MS            fixed retransmission timeout (default: RFC 6298's estimate, 200 ms floor)
   --unsafe-window     allow a window the sequence space cannot tell apart (to see why the rule exists)
   --direction D       what the impairment hits for ARQ: both (DATA and ACKs, default) or data
+                      (also in kernel mode, where both ends of the link then impair)
   --drop LIST         drop chosen datagrams, counted from 1 per direction: data:3,ack:5,ack:7-9
+  --sweep P=LIST      run the ARQ protocols once per value, goodput against the formula:
+                      window=1,2,4,8,16 (gbn, sr) or delay=0,25,50,100 (ms each way)
 
 Network impairment (server -> clients):
   --loss PCT          lose this share of packets
@@ -60,7 +67,7 @@ Which server:
   --udp-port PORT     its UDP port (default 5001)
 
 Output:
-  --json              print one JSON object (documented in docs/lab.md) instead of the table
+  --json              print one JSON object (documented in the README) instead of the table
   --capture           record the run's packets (tcpdump or tshark) and summarise them
   --report DIR        write DIR/index.html (charts) and DIR/result.json
   --cleanup           remove network namespaces left by a crashed kernel-mode run, and exit
@@ -95,6 +102,7 @@ export async function run(argv: string[]): Promise<number> {
     'unsafe-window': { type: 'boolean' },
     direction: { type: 'string' },
     drop: { type: 'string' },
+    sweep: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -123,39 +131,49 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const outcome = chat ? await runCompare(opts, { signal: controller.signal, onProgress: (p) => bar?.update(p), onNote: note }) : undefined;
     bar?.clear();
-    const arq =
-      arqProtocols.length === 0
-        ? undefined
-        : await runArqCompare(
-            {
-              protocols: arqProtocols,
-              runId: outcome?.result.run.runId ?? newRunId(),
-              messages: opts.messages,
-              sizeBytes: opts.sizeBytes,
-              rate: opts.rateMax ? 'max' : opts.ratePerSec,
-              impairment: opts.impairment,
-              seed: opts.seed,
-              settings: opts.arq,
-            },
-            note,
-            controller.signal,
-          );
-    const extraNotes = arq === undefined ? [] : [...arqModeNotes(opts), ...arqNotes(arq.results)];
-    const json: Record<string, unknown> = outcome !== undefined ? { ...outcome.result } : arqOnlyHeader(opts);
+    const arqOpts: ArqCompareOptions = {
+      protocols: arqProtocols,
+      runId: outcome?.result.run.runId ?? newRunId(),
+      messages: opts.messages,
+      sizeBytes: opts.sizeBytes,
+      rate: opts.rateMax ? 'max' : opts.ratePerSec,
+      impairment: opts.impairment,
+      seed: opts.seed,
+      settings: opts.arq,
+      mode: opts.mode,
+    };
+    let sweep: SweepReport | undefined;
+    let arq: ArqCompareOutcome | undefined;
+    if (arqProtocols.length > 0 && opts.sweep !== undefined) {
+      const swept = await runArqSweep(arqOpts, opts.sweep, note, controller.signal);
+      sweep = swept.sweep;
+      arq = { report: swept.report, results: [], records: [], analyses: [] };
+    } else if (arqProtocols.length > 0) arq = await runArqCompare(arqOpts, note, controller.signal);
+    const extraNotes = arq === undefined ? [] : [...arqModeNotes(opts, arq.report), ...arqNotes(arq.results)];
+    const json: Record<string, unknown> = outcome !== undefined ? { ...outcome.result } : arqOnlyHeader(opts, arq?.report);
     if (arq !== undefined) {
       json.arq = arq.report;
       for (const r of arq.results) json[r.protocol] = r;
+      if (sweep !== undefined) json.sweep = sweep;
       json.notes = [...((json.notes as string[] | undefined) ?? []), ...extraNotes];
     }
     if (values.json) console.log(JSON.stringify(json, null, 2));
     else {
       const parts: string[] = [];
       if (outcome !== undefined) parts.push(formatTable(outcome.result));
-      if (arq !== undefined) parts.push(formatArqTable(arq.results, arq.report), ...(outcome === undefined || extraNotes.length > 0 ? [extraNotes.map((n) => `note: ${n}`).join('\n')] : []));
+      if (sweep !== undefined) parts.push(formatSweepTable(sweep));
+      else if (arq !== undefined) parts.push(formatArqTable(arq.results, arq.report));
+      if (arq !== undefined && (outcome === undefined || extraNotes.length > 0)) parts.push(extraNotes.map((n) => `note: ${n}`).join('\n'));
       console.log(parts.filter((p) => p !== '').join('\n\n'));
     }
-    if (opts.reportDir !== undefined && outcome !== undefined) {
-      const page = await writeReport(opts.reportDir, outcome.result, outcome.analyses);
+    if (opts.reportDir !== undefined && (outcome !== undefined || arq !== undefined)) {
+      const ladders = [
+        ...(outcome?.tcpLadder !== undefined ? [outcome.tcpLadder] : []),
+        ...(arq?.records ?? []).map((r) => arqLadder(r.protocol, `${protocolName(r.protocol)} (${r.protocol}, window ${r.config.window})`, r.trace)),
+      ];
+      const section: ArqSection | undefined =
+        arq === undefined && ladders.length === 0 ? undefined : { report: arq?.report ?? emptyArqReport(opts), results: arq?.results ?? [], ladders, sweep, notes: extraNotes };
+      const page = await writeReport(opts.reportDir, outcome === undefined ? undefined : { result: outcome.result, analyses: outcome.analyses }, section, json);
       console.error(`charla compare: report written to ${page}`);
     }
     return 0;
@@ -173,23 +191,42 @@ export async function run(argv: string[]): Promise<number> {
 
 type Values = Record<string, string | boolean | undefined>;
 
-/** The JSON's head when only ARQ protocols ran (no chat server, so no tcp or udp object). */
-function arqOnlyHeader(opts: CompareOptions): Record<string, unknown> {
+/** The ARQ settings shown beside TCP's ladder when no ARQ protocol ran. */
+function emptyArqReport(opts: CompareOptions): ArqReport {
   return {
-    mode: 'relay',
-    impairment: { ...opts.impairment, direction: opts.arq.direction, seed: opts.seed, requested: opts.impairment, unavailable: [] },
+    settings: { direction: opts.arq.direction, rate: opts.rateMax ? 'max' : opts.ratePerSec, rtoMs: null, drops: { data: [], ack: [] }, linkRateBitsPerSec: 0, impairment: opts.impairment, unavailable: [], mode: 'relay' },
+  };
+}
+
+/** The JSON's head when only ARQ protocols ran (no chat server, so no tcp or udp object). */
+function arqOnlyHeader(opts: CompareOptions, report: ArqReport | undefined): Record<string, unknown> {
+  const mode = report?.settings.mode ?? 'relay';
+  return {
+    mode,
+    impairment: {
+      ...(report?.settings.impairment ?? opts.impairment),
+      direction: opts.arq.direction,
+      seed: mode === 'relay' ? opts.seed : null,
+      requested: opts.impairment,
+      unavailable: report?.settings.unavailable ?? [],
+    },
     run: { messages: opts.messages, receivers: 1, sizeBytes: opts.sizeBytes, ratePerSec: opts.rateMax ? 'max' : opts.ratePerSec },
     notes: [],
     capture: null,
   };
 }
 
-function arqModeNotes(opts: CompareOptions): string[] {
+function arqModeNotes(opts: CompareOptions, report: ArqReport): string[] {
+  const s = report.settings;
+  const what = `impairment: ${describeImpairment(s.impairment)}, ${opts.arq.direction === 'both' ? 'on DATA and ACKs' : 'on DATA only'}`;
+  if (s.mode === 'relay') {
+    return [`ARQ protocols run sender to receiver over the lab's user-space link on loopback (${what}); the seed ${opts.seed} gives each protocol the same random choices`];
+  }
   const notes = [
-    `ARQ protocols run sender to receiver over the lab's user-space link on loopback (impairment: ${describeImpairment(opts.impairment)}, ` +
-      `${opts.arq.direction === 'both' ? 'on DATA and ACKs' : 'on DATA only'}); the seed ${opts.seed} gives each protocol the same random choices`,
+    `ARQ protocols run sender to receiver across a veth link between two network namespaces, impaired by the kernel (${s.mode === 'kernel-netem' ? 'tc netem' : 'nftables'}; ${what})` +
+      `${opts.arq.drops.data.size + opts.arq.drops.ack.size > 0 ? '; --drop is applied by the ends, which do not put those datagrams on the wire' : ''}`,
   ];
-  if (opts.mode === 'kernel') notes.push('--kernel applies to tcp and udp only in this version: the ARQ protocols used the user-space link');
+  if (s.unavailable.length > 0) notes.push(`this kernel has no netem: ${s.unavailable.map((k) => `--${k.replace(/(Ms|Pct)$/, '')}`).join(', ')} cannot be applied to the ARQ protocols in kernel-nftables mode (use --relay for them)`);
   return notes;
 }
 
@@ -211,6 +248,7 @@ export function toOptions(values: Values): CompareOptions {
   const ratePerSec = rateMax ? L.ratePerSec[1] : parseNumber(str('rate'), '--rate', D.ratePerSec, L.ratePerSec[0], L.ratePerSec[1]);
   const protocols = parseProtocols(str('protocols'));
   const arq = arqSettings(values, protocols);
+  const sweep = str('sweep') === undefined ? undefined : sweepOf(str('sweep') as string, protocols, arq);
   if (((messages - 1) / ratePerSec) * 1000 > L.maxSendingMs) {
     throw new CharlaError('ERR_BAD_OPTION', `--messages ${messages} at --rate ${ratePerSec} would take over an hour: send fewer or faster`);
   }
@@ -233,7 +271,34 @@ export function toOptions(values: Values): CompareOptions {
     protocols,
     rateMax,
     arq,
+    sweep,
   };
+}
+
+/** `--sweep`, checked against the protocols: every value must make a valid configuration. */
+function sweepOf(text: string, protocols: LabProtocol[], arq: CompareOptions['arq']): SweepSpec {
+  let spec: SweepSpec;
+  try {
+    spec = parseSweep(text);
+  } catch (err) {
+    throw new CharlaError('ERR_BAD_OPTION', `--sweep: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const arqProtocols = protocols.filter((p): p is ArqProtocol => (ARQ_PROTOCOLS as readonly string[]).includes(p));
+  if (arqProtocols.length === 0) throw new CharlaError('ERR_BAD_OPTION', '--sweep runs the ARQ protocols: name one or more with --protocols (e.g. --protocols gbn --sweep window=1,2,4,8,16)');
+  if (spec.parameter === 'window') {
+    if (arqProtocols.includes('sw')) throw new CharlaError('ERR_BAD_OPTION', "--sweep window: stop-and-wait's window is always 1; sweep gbn or sr (compare sw with --sweep delay=...)");
+    for (const p of arqProtocols) {
+      for (const w of spec.values) {
+        try {
+          arqConfigOf(p, { ...arq, window: w });
+        } catch (err) {
+          if (err instanceof ArqConfigError) throw new CharlaError('ERR_BAD_OPTION', `--sweep window=${w}: ${p}: ${err.message} (raise --seq-bits)`);
+          throw err;
+        }
+      }
+    }
+  }
+  return spec;
 }
 
 function parseProtocols(text: string | undefined): LabProtocol[] {

@@ -1,12 +1,17 @@
 /**
  * `charla compare --protocols ...,sw,gbn,sr`: the ARQ protocols' runs, one after another (so
- * none competes with another for the CPU), each over its own impaired link with the same seed,
- * so each protocol meets the same pattern of losses.
+ * none competes with another for the CPU). In relay mode each crosses its own user-space link
+ * with the same seed, so each protocol meets the same pattern of losses; in kernel mode they
+ * share one pair of namespaces whose link the kernel impairs (arq-kernel.ts).
  */
 import type { ArqProtocol } from '../protocol/arq/index.js';
+import { CharlaError } from '../util/errors.js';
+import { type ArqKernelNetwork, arqKernelNetwork, runArqKernel } from './arq-kernel.js';
 import { type ArqProtocolResult, type ArqReport, arqProtocolResult, LINK_RATE_BITS_PER_SEC } from './arq-result.js';
-import { type ArqRecord, type ArqSettings, runArq } from './arq-run.js';
-import type { Impairment } from './impairment.js';
+import { type ArqPlan, type ArqRecord, type ArqSettings, runArq } from './arq-run.js';
+import { type Impairment, isImpaired } from './impairment.js';
+import { kernelModeProblem } from './netns.js';
+import type { ModeRequest } from './options.js';
 import type { RunAnalysis } from './stats.js';
 
 export interface ArqCompareOptions {
@@ -18,6 +23,8 @@ export interface ArqCompareOptions {
   impairment: Impairment;
   seed: number;
   settings: ArqSettings;
+  /** `--kernel`, `--relay`, or neither: kernel mode when root and impaired and the kernel can apply it. */
+  mode: ModeRequest;
 }
 
 export interface ArqCompareOutcome {
@@ -37,17 +44,38 @@ export function arqGraceMs(opts: Pick<ArqCompareOptions, 'messages' | 'impairmen
   return Math.ceil(15_000 + sending + 20 * Math.max(rto, rtt) * lossFactor);
 }
 
+/** The ARQ runs' network: undefined for the user-space link. Throws a CharlaError when `--kernel` is impossible here. */
+export function arqNetworkFor(opts: Pick<ArqCompareOptions, 'mode' | 'impairment' | 'settings'>): ArqKernelNetwork | undefined {
+  if (opts.mode === 'relay') return undefined;
+  const problem = kernelModeProblem();
+  if (opts.mode === 'kernel') {
+    if (problem !== undefined) throw new CharlaError('ERR_UNAVAILABLE', problem);
+    return arqKernelNetwork(opts.impairment, opts.settings.direction, true);
+  }
+  if (problem !== undefined || !isImpaired(opts.impairment)) return undefined;
+  return arqKernelNetwork(opts.impairment, opts.settings.direction, false);
+}
+
 export async function runArqCompare(opts: ArqCompareOptions, onProgress: (line: string) => void, signal?: AbortSignal): Promise<ArqCompareOutcome> {
+  const kernel = arqNetworkFor(opts);
+  try {
+    return await runArqProtocols(opts, kernel, onProgress, signal);
+  } finally {
+    kernel?.network.destroy();
+  }
+}
+
+/** The runs on a network already set up (the sweep runs many on one). */
+export async function runArqProtocols(opts: ArqCompareOptions, kernel: ArqKernelNetwork | undefined, onProgress: (line: string) => void, signal?: AbortSignal): Promise<ArqCompareOutcome> {
   const records: ArqRecord[] = [];
   const results: ArqProtocolResult[] = [];
   const analyses: RunAnalysis[] = [];
-  const impairedRtt = (opts.settings.direction === 'both' ? 2 : 1) * opts.impairment.delayMs;
+  const impairment = kernel?.inForce ?? opts.impairment;
+  const impairedRtt = (opts.settings.direction === 'both' ? 2 : 1) * impairment.delayMs;
   for (const protocol of opts.protocols) {
-    onProgress(`${protocol}: sending ${opts.messages} messages`);
-    const record = await runArq(
-      { protocol, runId: opts.runId, messages: opts.messages, sizeBytes: opts.sizeBytes, rate: opts.rate, impairment: opts.impairment, seed: opts.seed, settings: opts.settings, graceMs: arqGraceMs(opts) },
-      signal,
-    );
+    onProgress(`${protocol}: sending ${opts.messages} messages${kernel === undefined ? '' : ` (${kernel.mode}, namespaces ${kernel.network.serverNs}, ${kernel.network.clientNs})`}`);
+    const plan: ArqPlan = { protocol, runId: opts.runId, messages: opts.messages, sizeBytes: opts.sizeBytes, rate: opts.rate, impairment, seed: opts.seed, settings: opts.settings, graceMs: arqGraceMs(opts) };
+    const record = kernel === undefined ? await runArq(plan, signal) : await runArqKernel(plan, kernel.network, signal);
     const { result, analysis } = arqProtocolResult(record, impairedRtt);
     records.push(record);
     results.push(result);
@@ -60,8 +88,9 @@ export async function runArqCompare(opts: ArqCompareOptions, onProgress: (line: 
       rtoMs: opts.settings.rtoMs ?? null,
       drops: { data: [...opts.settings.drops.data].sort((a, b) => a - b), ack: [...opts.settings.drops.ack].sort((a, b) => a - b) },
       linkRateBitsPerSec: LINK_RATE_BITS_PER_SEC,
-      impairment: opts.impairment,
-      mode: 'relay',
+      impairment,
+      unavailable: kernel?.unavailable ?? [],
+      mode: kernel?.mode ?? 'relay',
     },
   };
   return { report, results, records, analyses };

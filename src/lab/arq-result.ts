@@ -116,8 +116,11 @@ export interface ArqReport {
     rtoMs: number | null;
     drops: { data: number[]; ack: number[] };
     linkRateBitsPerSec: number;
+    /** The impairment in force (kernel-nftables mode cannot delay). */
     impairment: Impairment;
-    mode: 'relay';
+    /** Flags asked for that this mode could not apply ("delayMs", ...). */
+    unavailable: string[];
+    mode: 'relay' | 'kernel-netem' | 'kernel-nftables';
   };
 }
 

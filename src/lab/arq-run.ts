@@ -1,16 +1,13 @@
 /**
- * One ARQ protocol's run in the lab: an ARQ sender and receiver, each on its own UDP socket on
- * loopback, with the impaired link (arq-link.ts) between them. The sender sends the lab's
- * numbered, timestamped messages (at `--rate`, or with `--rate max` as fast as the window
- * lets it); the receiver records what the protocol delivers to it. Both ends run in this process
- * on one clock, so latencies are exact.
+ * One ARQ protocol's run in the lab, relay mode: an ARQ sender and receiver (arq-ends.ts), each
+ * on its own UDP socket on loopback, with the impaired user-space link (arq-link.ts) between
+ * them. Both ends run in this process on one clock, so latencies are exact. Kernel mode runs the
+ * same two ends in network namespaces instead (arq-kernel.ts).
  */
-import dgram from 'node:dgram';
-import { once } from 'node:events';
-import type { ArqEvent, ArqReceiverCounters, ArqSenderCounters, ResolvedArqConfig } from '../protocol/arq/index.js';
-import { type ArqProtocol, createArqReceiver, createArqSender, resolveArqConfig } from '../protocol/arq/index.js';
-import { realTimers } from '../util/clock.js';
-import { type ArqDirection, type DropScript, type LinkRecord, startArqLink } from './arq-link.js';
+import type { ArqReceiverCounters, ArqSenderCounters, ResolvedArqConfig } from '../protocol/arq/index.js';
+import { type ArqProtocol, resolveArqConfig } from '../protocol/arq/index.js';
+import { arqPayload, openArqReceiver, type ReceiverSide, runArqSender, type SenderSide, type Stamp } from './arq-ends.js';
+import { type ArqDirection, type ArqLink, type DropScript, type LinkRecord, startArqLink } from './arq-link.js';
 import type { Impairment } from './impairment.js';
 import type { Arrival } from './stats.js';
 
@@ -44,6 +41,24 @@ export interface ArqPlan {
   graceMs: number;
 }
 
+/** What each end stamped, for the packet ladder (ladder.ts). One clock for both ends. */
+export interface ArqTrace {
+  startMs: number;
+  /** DATA the sender sent; `dropped` ones were lost on purpose (`--drop`). */
+  sent: Stamp[];
+  /** DATA the receiver got (every copy). */
+  received: Stamp[];
+  /** ACKs the receiver sent; `dropped` ones were lost on purpose. */
+  acksSent: Stamp[];
+  /** ACKs the sender got. */
+  acksReceived: Stamp[];
+  timeouts: Stamp[];
+  /** Relay mode: the link's record of every datagram's fate (the ladder's truth when present). */
+  link?: LinkRecord[];
+  /** Kernel mode: the longest a datagram is taken to stay on the link, to pair sends with arrivals. */
+  maxTransitMs: number;
+}
+
 /** What one ARQ run saw. */
 export interface ArqRecord {
   protocol: ArqProtocol;
@@ -57,19 +72,12 @@ export interface ArqRecord {
   srttMs: number | undefined;
   /** Datagrams and bytes through the link, both directions. */
   link: { data: number; ack: number; dataLost: number; ackLost: number; bytes: number };
-  /** The link's view of the first datagrams, and the sender's events, for the ladder. */
-  ladder: { link: LinkRecord[]; events: ArqEvent[]; startMs: number };
+  trace: ArqTrace;
 }
 
 const HOST = '127.0.0.1';
-const PAYLOAD_SEQ = /^cmp [a-z]+ [0-9a-z]+ (\d+) /;
-const MAX_EVENTS = 2000;
 
-/** The lab's message for ARQ (the same layout as tcp and udp's). */
-export function arqPayload(protocol: ArqProtocol, runId: string, seq: number, sentMs: number, sizeBytes: number): Buffer {
-  const header = `cmp ${protocol} ${runId} ${seq} ${sentMs.toFixed(3)} `;
-  return Buffer.from(sizeBytes > header.length ? header + 'x'.repeat(sizeBytes - header.length) : header.trimEnd(), 'utf8');
-}
+export { arqPayload };
 
 /** The config the plan asks for; throws an ArqConfigError (an unsafe window...) before any socket opens. */
 export function arqConfigOf(protocol: ArqProtocol, settings: ArqSettings): ResolvedArqConfig {
@@ -83,110 +91,54 @@ export function arqConfigOf(protocol: ArqProtocol, settings: ArqSettings): Resol
   });
 }
 
-/** Runs one protocol end to end; resolves when everything is acknowledged or the grace time is over. */
-export async function runArq(plan: ArqPlan, signal?: AbortSignal): Promise<ArqRecord> {
-  const config = arqConfigOf(plan.protocol, plan.settings);
-  const now = (): number => performance.now();
-  const sentAtMs: number[] = [];
-  const arrivals: Arrival[] = [];
-  const events: ArqEvent[] = [];
-  let bytes = 0;
-
-  const rx = dgram.createSocket('udp4');
-  const tx = dgram.createSocket('udp4');
-  rx.on('error', () => {});
-  tx.on('error', () => {});
-  rx.bind(0, HOST);
-  tx.bind(0, HOST);
-  await Promise.all([once(rx, 'listening'), once(tx, 'listening')]);
-  const link = await startArqLink({ receiverPort: rx.address().port, impairment: plan.impairment, direction: plan.settings.direction, drops: plan.settings.drops, seed: plan.seed });
-  const startMs = now();
-
-  let done: () => void = () => {};
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  let next = 1;
-  let linkPort = 0;
-  const receiver = createArqReceiver(config, realTimers, {
-    transmit: (ack) => {
-      bytes += ack.length;
-      rx.send(ack, linkPort, HOST);
-    },
-    deliver: (payload) => {
-      const m = PAYLOAD_SEQ.exec(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('latin1'));
-      if (m !== null) arrivals.push({ seq: Number(m[1]), receiver: 0, atMs: now() });
-    },
-  });
-  const sender = createArqSender(config, realTimers, {
-    transmit: (datagram) => {
-      bytes += datagram.length;
-      tx.send(datagram, link.port, HOST);
-    },
-    onWritable: () => feed(),
-    onIdle: () => {
-      if (next > plan.messages) done();
-    },
-    onEvent: (e) => {
-      if (events.length < MAX_EVENTS) events.push(e);
-    },
-  });
-  rx.on('message', (msg, rinfo) => {
-    linkPort = rinfo.port;
-    receiver.onDatagram(msg);
-  });
-  tx.on('message', (msg) => sender.onDatagram(msg));
-
-  // The messages due so far (paced) or all (max), handed over while the window has room.
-  let due = plan.rate === 'max' ? plan.messages : 0;
-  const feed = (): void => {
-    // maxQueue 0: send() takes a message only when the window has room, so its timestamp is when it
-    // went out; a refusal means "window full", and onWritable calls feed again.
-    while (next <= due) {
-      const sentMs = now();
-      if (!sender.send(arqPayload(plan.protocol, plan.runId, next, sentMs, plan.sizeBytes))) break;
-      sentAtMs.push(sentMs);
-      next++;
-    }
-    if (next > plan.messages && sender.idle) done();
-  };
-  let pacer: NodeJS.Timeout | undefined;
-  if (plan.rate === 'max') feed();
-  else {
-    const intervalMs = 1000 / plan.rate;
-    const tick = (): void => {
-      due = Math.min(plan.messages, Math.floor((now() - startMs) / intervalMs) + 1);
-      feed();
-      if (due < plan.messages) pacer = setTimeout(tick, Math.max(0, startMs + due * intervalMs - now()));
-    };
-    tick();
-  }
-
-  const onAbort = (): void => done();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  // Bounded: sending takes about messages / rate; then at most graceMs for the last ACKs (all of them with --rate max).
-  const sendingMs = plan.rate === 'max' ? 0 : ((plan.messages - 1) / plan.rate) * 1000;
-  const limit = setTimeout(done, sendingMs + plan.graceMs);
-  try {
-    await finished;
-  } finally {
-    clearTimeout(limit);
-    clearTimeout(pacer);
-    signal?.removeEventListener('abort', onAbort);
-    sender.close();
-    await link.close();
-    await Promise.all([new Promise<void>((r) => rx.close(() => r())), new Promise<void>((r) => tx.close(() => r()))]);
-  }
-  signal?.throwIfAborted();
+/** The record of a run, from what its two ends saw and what the link counted. */
+export function arqRecordOf(plan: ArqPlan, config: ResolvedArqConfig, tx: SenderSide, rx: ReceiverSide, link: ArqRecord['link']): ArqRecord {
   return {
     protocol: plan.protocol,
     config,
     messageBytes: plan.sizeBytes,
-    sentAtMs,
-    arrivals,
-    sender: { ...sender.counters },
-    receiver: { ...receiver.counters },
-    rtoFinalMs: sender.rtoMs,
-    srttMs: sender.srttMs,
-    link: { ...link.counters, bytes },
-    ladder: { link: link.records, events, startMs },
+    sentAtMs: tx.sentAtMs,
+    arrivals: rx.arrivals,
+    sender: tx.counters,
+    receiver: rx.counters,
+    rtoFinalMs: tx.rtoMs,
+    srttMs: tx.srttMs,
+    link,
+    trace: {
+      startMs: tx.startMs,
+      sent: tx.sent,
+      received: rx.received,
+      acksSent: rx.acks,
+      acksReceived: tx.acks,
+      timeouts: tx.timeouts,
+      maxTransitMs: Math.max(5, 1.5 * (tx.counters.minRttMs ?? 0), 2 * (plan.impairment.delayMs + plan.impairment.jitterMs)),
+    },
   };
+}
+
+/** Runs one protocol end to end over the user-space link (relay mode); resolves when everything is acknowledged or the grace time is over. */
+export async function runArq(plan: ArqPlan, signal?: AbortSignal): Promise<ArqRecord> {
+  const config = arqConfigOf(plan.protocol, plan.settings);
+  const now = (): number => performance.now();
+  const receiver = await openArqReceiver({ config, host: HOST, now });
+  let link: ArqLink | undefined;
+  try {
+    link = await startArqLink({ receiverPort: receiver.port, impairment: plan.impairment, direction: plan.settings.direction, drops: plan.settings.drops, seed: plan.seed });
+    const tx = await runArqSender(
+      { config, protocol: plan.protocol, runId: plan.runId, messages: plan.messages, sizeBytes: plan.sizeBytes, rate: plan.rate, graceMs: plan.graceMs, host: HOST, target: { host: HOST, port: link.port }, now },
+      signal,
+    );
+    signal?.throwIfAborted();
+    const rx = receiver.side();
+    // The link dropped the scripted ones (counted in the order they reached it, which on loopback is the order sent).
+    for (const k of plan.settings.drops.data) if (tx.sent[k - 1] !== undefined) (tx.sent[k - 1] as Stamp).dropped = true;
+    for (const k of plan.settings.drops.ack) if (rx.acks[k - 1] !== undefined) (rx.acks[k - 1] as Stamp).dropped = true;
+    const record = arqRecordOf(plan, config, tx, rx, { ...link.counters, bytes: tx.bytes + rx.bytes });
+    // The link records the first 2000 datagrams; the ends stamp up to MAX_STAMPS: the ladder uses the first seconds only.
+    record.trace.link = link.records;
+    return record;
+  } finally {
+    await link?.close();
+    await receiver.close();
+  }
 }

@@ -58,6 +58,9 @@ export function kernelModeProblem(): string | undefined {
   return undefined;
 }
 
+/** Which ends of the link impair what they send: the server's (tcp and udp), or both (ARQ's DATA and ACKs). */
+export type ImpairedEnds = 'server' | 'both';
+
 /** A pair of namespaces and their link. `destroy()` is synchronous so it can run in an exit hook. */
 export class LabNetwork {
   readonly id: string;
@@ -103,14 +106,17 @@ export class LabNetwork {
   }
 
   /**
-   * Applies the impairment with `tc netem` on the server's end of the link. False when this
-   * kernel has no netem ("Specified qdisc kind is unknown"); other failures throw.
+   * Applies the impairment with `tc netem` on the server's end of the link (what it sends), and
+   * with `both` on the clients' end too (what they send back: the ARQ lab's ACKs). False when
+   * this kernel has no netem ("Specified qdisc kind is unknown"); other failures throw.
    */
-  applyNetem(impairment: Impairment): boolean {
+  applyNetem(impairment: Impairment, ends: ImpairedEnds = 'server'): boolean {
     const tc = findExecutable('tc');
     if (tc === undefined) return false;
+    const devices: Array<[string, string]> = [[this.serverNs, LINK.serverDevice]];
+    if (ends === 'both') devices.push([this.clientNs, LINK.clientDevice]);
     try {
-      run(tc, ['-n', this.serverNs, 'qdisc', 'add', 'dev', LINK.serverDevice, 'root', 'netem', ...netemArgs(impairment)]);
+      for (const [ns, dev] of devices) run(tc, ['-n', ns, 'qdisc', 'add', 'dev', dev, 'root', 'netem', ...netemArgs(impairment)]);
       return true;
     } catch (err) {
       if (/unknown|not supported|No such file/i.test(errorText(err))) return false;
@@ -118,15 +124,23 @@ export class LabNetwork {
     }
   }
 
-  /** Applies loss and duplication with nftables rules inside the namespaces. */
-  applyNftables(impairment: Impairment): void {
-    const loss = nftLossRuleset(LINK.clientDevice, impairment);
-    const dup = nftDuplicateRuleset(LINK.serverDevice, LINK.clientAddress, impairment);
-    if (loss === undefined && dup === undefined) return;
+  /**
+   * Applies loss and duplication with nftables rules inside the namespaces: on what the server
+   * sends, and with `both` on what the clients send back too (loss on the server's ingress,
+   * duplication in the clients' postrouting).
+   */
+  applyNftables(impairment: Impairment, ends: ImpairedEnds = 'server'): void {
+    const rules: Array<[string, string | undefined]> = [
+      [this.clientNs, nftLossRuleset(LINK.clientDevice, impairment)],
+      [this.serverNs, nftDuplicateRuleset(LINK.serverDevice, LINK.clientAddress, impairment)],
+    ];
+    if (ends === 'both') {
+      rules.push([this.serverNs, nftLossRuleset(LINK.serverDevice, impairment)], [this.clientNs, nftDuplicateRuleset(LINK.clientDevice, LINK.serverAddress, impairment)]);
+    }
+    if (rules.every(([, r]) => r === undefined)) return;
     const nft = findExecutable('nft');
     if (nft === undefined) throw new CharlaError('ERR_UNAVAILABLE', 'this kernel has no netem, and nftables is not installed: apt-get install nftables (or use --relay)');
-    if (loss !== undefined) run('ip', this.inNs(this.clientNs, [nft, '-f', '/dev/stdin']).slice(1), loss);
-    if (dup !== undefined) run('ip', this.inNs(this.serverNs, [nft, '-f', '/dev/stdin']).slice(1), dup);
+    for (const [ns, ruleset] of rules) if (ruleset !== undefined) run('ip', this.inNs(ns, [nft, '-f', '/dev/stdin']).slice(1), ruleset);
   }
 
   /** Kills what still runs inside the namespaces and deletes them (and so the link and its rules). */

@@ -5,6 +5,7 @@
 import type { ArqProtocol } from '../protocol/arq/header.js';
 import { NO_DROPS } from './arq-link.js';
 import type { ArqSettings } from './arq-run.js';
+import type { SweepSpec } from './arq-sweep.js';
 import { type Impairment, NO_IMPAIRMENT } from './impairment.js';
 
 /** What `--protocols` names: the chat's tcp and udp, and the ARQ protocols over UDP. */
@@ -52,6 +53,8 @@ export interface CompareOptions {
   rateMax: boolean;
   /** The ARQ protocols' flags. */
   arq: ArqSettings;
+  /** `--sweep window=...` or `delay=...`: the ARQ protocols once per value. */
+  sweep: SweepSpec | undefined;
 }
 
 /**
@@ -74,6 +77,7 @@ export const COMPARE_DEFAULTS: CompareOptions = {
   protocols: ['tcp', 'udp'],
   rateMax: false,
   arq: { window: undefined, seqBits: undefined, rtoMs: undefined, unsafeWindow: false, direction: 'both', drops: NO_DROPS },
+  sweep: undefined,
 };
 
 /** Limits of the flags (the CLI's messages name them). */

@@ -5,6 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type ArqSection, arqSectionHtml } from './arq-report.js';
 import { cdfChart, esc, timelineChart } from './charts.js';
 import { describeImpairment } from './impairment.js';
 import type { Proto } from './payload.js';
@@ -39,6 +40,8 @@ table.capture td { width: 39%; }
 .fine { color: #444; font-size: 13.5px; margin-top: 8px; }
 code { font: 0.9em ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; background: #f3f3f3; padding: 0 3px; }
 footer { margin-top: 32px; color: #555; font-size: 13px; }
+pre.arq-table { font: 12px/1.35 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; overflow-x: auto; }
+figure.ladder svg.ladder { max-width: 760px; }
 @page { margin: 14mm 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
@@ -51,8 +54,31 @@ footer { margin-top: 32px; color: #555; font-size: 13px; }
 }
 `;
 
-/** The report page as a string. */
-export function renderReport(result: CompareResult, analyses: Record<Proto, RunAnalysis>): string {
+/** The page of a run with only ARQ protocols (no chat server: no tcp or udp part). */
+export function renderArqReport(arq: ArqSection): string {
+  const s = arq.report.settings;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>charla compare: ARQ over UDP (${esc(s.mode)}, ${esc(describeImpairment(s.impairment))})</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header>
+<h1>Reliability on UDP</h1>
+<p class="sub">charla compare · mode <b>${esc(s.mode)}</b> · impairment: <b>${esc(describeImpairment(s.impairment))}</b> on ${s.direction === 'both' ? 'DATA and ACKs' : 'DATA only'}</p>
+</header>
+${arqSectionHtml(arq)}
+<footer>Made by <code>charla compare</code>. The numbers are in result.json beside this page.</footer>
+</body>
+</html>
+`;
+}
+
+/** The report page as a string; `arq` adds the ARQ protocols' table, ladders and sweep. */
+export function renderReport(result: CompareResult, analyses: Record<Proto, RunAnalysis>, arq?: ArqSection): string {
   const r = result;
   const rows = tableRows(r)
     .map(([label, tcp, udp]) => `<tr${label.startsWith('  ') ? ' class="sub"' : ''}><td>${esc(label.trim())}</td><td class="n">${esc(tcp)}</td><td class="n">${esc(udp)}</td></tr>`)
@@ -117,6 +143,7 @@ ${settings}
 </tbody></table>
 </section>
 ${packets}
+${arq === undefined ? '' : arqSectionHtml(arq)}
 ${notes === '' ? '' : `<section id="notes"><h2>Notes</h2><ul class="notes">${notes}</ul></section>`}
 <footer>Made by <code>charla compare</code>. The numbers are in result.json beside this page.</footer>
 </body>
@@ -138,11 +165,17 @@ ${rows}
 </section>`;
 }
 
-/** Writes DIR/index.html and DIR/result.json; returns the page's path. */
-export async function writeReport(dir: string, result: CompareResult, analyses: Record<Proto, RunAnalysis>): Promise<string> {
+/** Writes DIR/index.html and DIR/result.json (`json`: the --json object); returns the page's path. */
+export async function writeReport(
+  dir: string,
+  chat: { result: CompareResult; analyses: Record<Proto, RunAnalysis> } | undefined,
+  arq: ArqSection | undefined,
+  json: object,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   const page = join(dir, 'index.html');
-  await writeFile(page, renderReport(result, analyses));
-  await writeFile(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const html = chat !== undefined ? renderReport(chat.result, chat.analyses, arq) : arq !== undefined ? renderArqReport(arq) : '';
+  await writeFile(page, html);
+  await writeFile(join(dir, 'result.json'), `${JSON.stringify(json, null, 2)}\n`);
   return page;
 }

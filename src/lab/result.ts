@@ -1,5 +1,5 @@
 /**
- * The one object `charla compare --json` prints (documented in docs/lab.md), built from the
+ * The one object `charla compare --json` prints (documented in the README's lab section), built from the
  * clients' records. Scripts rely on its shape: fields are added, never renamed or removed.
  */
 import type { ProtocolRecord } from './clients.js';

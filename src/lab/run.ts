@@ -2,7 +2,10 @@
  * One `charla compare` run: choose the mode, set the stage, run both protocols' clients at once,
  * capture if asked, tear everything down (also when interrupted) and build the result.
  */
+import { readFile } from 'node:fs/promises';
 import { CharlaError } from '../util/errors.js';
+import { type Ladder, tcpLadder } from './ladder.js';
+import { parsePcap } from './pcap.js';
 import { type Capture, CAPTURE_INSTALL_HINT, findCaptureTool, startCapture, summarizeCapture } from './capture.js';
 import type { ClientPlan, ProtocolProgress, ProtocolRecord } from './clients.js';
 import { describeImpairment, type Impairment, isImpaired, NO_IMPAIRMENT, needsDelay, spacingNotes } from './impairment.js';
@@ -32,6 +35,8 @@ export interface CompareHooks {
 export interface CompareOutcome {
   result: CompareResult;
   analyses: Record<Proto, RunAnalysis>;
+  /** TCP's packet ladder, from the capture (undefined without one). */
+  tcpLadder: Ladder | undefined;
 }
 
 /** How the run will impair, once the mode is settled. */
@@ -71,7 +76,8 @@ export async function runCompare(opts: CompareOptions, hooks: CompareHooks): Pro
     const records = await stage.runClients(clientPlans(opts, stage, runId), hooks.onProgress, hooks.signal);
     await capture?.stop();
     const captured = capture === undefined ? null : await readCapture(capture, stage);
-    return assemble({ opts, plan, stage, runId, records, captured, notes, startedAt });
+    const tcpLadderOf = capture === undefined ? undefined : await readFile(capture.target.file).then((b) => tcpLadder(parsePcap(b).packets, stage?.tcpPort ?? 0), () => undefined);
+    return { ...assemble({ opts, plan, stage, runId, records, captured, notes, startedAt }), tcpLadder: tcpLadderOf };
   } finally {
     await capture?.stop().catch(() => {});
     await stage?.close().catch(() => {});
@@ -109,7 +115,7 @@ interface Finished {
 }
 
 /** The records, analysed and laid out as the --json object. */
-function assemble({ opts, plan, stage, runId, records, captured, notes, startedAt }: Finished): CompareOutcome {
+function assemble({ opts, plan, stage, runId, records, captured, notes, startedAt }: Finished): Omit<CompareOutcome, 'tcpLadder'> {
   const [tcp, udp] = records as [ProtocolRecord, ProtocolRecord];
   const analyses = { tcp: analyzeRecord(tcp), udp: analyzeRecord(udp) };
   const wire = (record: ProtocolRecord): { bytesPerMessage: number; estimated: boolean } => {

@@ -124,7 +124,7 @@ export async function namespaceStage(net: LabNetwork, opts: CompareOptions, dead
  * A worker process: one JSON configuration line in, JSON lines out. Stopped by closing its stdin
  * (it exits by itself), then by SIGKILL to its pid if it does not within a few seconds.
  */
-class Worker {
+export class Worker {
   readonly #child: ChildProcess;
   readonly #messages: Array<Record<string, unknown>> = [];
   #wake: () => void = () => {};
@@ -198,6 +198,11 @@ class Worker {
       };
       check();
     });
+  }
+
+  /** One more JSON line on the worker's stdin. */
+  send(message: object): void {
+    if (!this.#exited) this.#child.stdin?.write(`${JSON.stringify(message)}\n`);
   }
 
   #detail(): string {

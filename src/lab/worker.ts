@@ -3,14 +3,18 @@
  *
  *     ip netns exec charla-…-s node worker.js server     the lab's chat servers
  *     ip netns exec charla-…-c node worker.js clients    the lab's senders and receivers
+ *     ip netns exec charla-…-c node worker.js arq-receiver   an ARQ run's receiving end
+ *     ip netns exec charla-…-s node worker.js arq-sender     an ARQ run's sending end
  *
  * Each reads one JSON line of configuration on stdin and answers with JSON lines on stdout
- * (`{"ready":…}`, `{"progress":…}`, `{"records":…}` or `{"error":…}`). Stdin stays open for the
+ * (`{"ready":…}`, `{"progress":…}`, `{"records":…}`, `{"side":…}` or `{"error":…}`). Stdin stays open for the
  * run: when it closes (the parent finished, or died) the worker exits, and a deadline ends it in
  * any case, so no worker outlives its run.
  */
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
+import type { ResolvedArqConfig } from '../protocol/arq/index.js';
 import { CharlaError } from '../util/errors.js';
+import { openArqReceiver, runArqSender, type SenderRun, sharedClock } from './arq-ends.js';
 import { type ClientPlan, type ProtocolProgress, runClients } from './clients.js';
 import { startLabServers } from './lab-server.js';
 
@@ -24,6 +28,21 @@ export interface ServerWorkerConfig {
 /** Configuration of `worker.js clients`. */
 export interface ClientsWorkerConfig {
   plans: ClientPlan[];
+  deadlineMs: number;
+}
+
+/** Configuration of `worker.js arq-receiver`: it answers `{"ready":{"port"}}`, and its side on the next stdin line. */
+export interface ArqReceiverWorkerConfig {
+  config: ResolvedArqConfig;
+  host: string;
+  dropAcks: number[];
+  deadlineMs: number;
+}
+
+/** Configuration of `worker.js arq-sender`: it sends, then answers `{"side":…}`. */
+export interface ArqSenderWorkerConfig {
+  run: Omit<SenderRun, 'now' | 'dropData'>;
+  dropData: number[];
   deadlineMs: number;
 }
 
@@ -57,6 +76,22 @@ async function clients(config: ClientsWorkerConfig, stdinClosed: Promise<void>):
   emit({ records });
 }
 
+async function arqReceiver(config: ArqReceiverWorkerConfig, lines: Interface, stdinClosed: Promise<void>): Promise<void> {
+  const end = await openArqReceiver({ config: config.config, host: config.host, now: sharedClock, dropAcks: new Set(config.dropAcks) });
+  emit({ ready: { port: end.port } });
+  await Promise.race([stdinClosed, new Promise<void>((resolve) => lines.once('line', () => resolve()))]);
+  emit({ side: end.side() });
+  await end.close();
+}
+
+async function arqSender(config: ArqSenderWorkerConfig, stdinClosed: Promise<void>): Promise<void> {
+  const controller = new AbortController();
+  void stdinClosed.then(() => controller.abort(new Error('the parent went away')));
+  process.once('SIGTERM', () => controller.abort(new Error('stopped')));
+  const side = await runArqSender({ ...config.run, now: sharedClock, dropData: new Set(config.dropData) }, controller.signal);
+  emit({ side });
+}
+
 async function main(): Promise<void> {
   const role = process.argv[2];
   const lines = createInterface({ input: process.stdin });
@@ -72,6 +107,8 @@ async function main(): Promise<void> {
   }, config.deadlineMs).unref();
   if (role === 'server') await serve(config as ServerWorkerConfig, stdinClosed);
   else if (role === 'clients') await clients(config as ClientsWorkerConfig, stdinClosed);
+  else if (role === 'arq-receiver') await arqReceiver(config as ArqReceiverWorkerConfig, lines, stdinClosed);
+  else if (role === 'arq-sender') await arqSender(config as ArqSenderWorkerConfig, stdinClosed);
   else throw new Error(`unknown worker role "${role}"`);
 }
 
