@@ -669,7 +669,7 @@ export class Hub {
    * Idempotent: a second call for the same peer does nothing, so the hub and the transport can
    * both report a departure without a double notice.
    */
-  leave(peer: Peer, reason: LeaveReason): void {
+  leave(peer: Peer, reason: LeaveReason, reasonArgs?: EventArgs): void {
     const session = this.#sessions.get(peer);
     if (session === undefined) return;
     this.#sessions.delete(peer);
@@ -677,7 +677,7 @@ export class Hub {
     if (left > 0) this.#perAddress.set(peer.address, left);
     else this.#perAddress.delete(peer.address);
     if (session.name === undefined) {
-      if (this.logging) this.options.log(this.t('log_dropped', { peer: peer.id, reason: this.t(`reason_${reason}`) }));
+      if (this.logging) this.options.log(this.t('log_dropped', { peer: peer.id, reason: this.t(`reason_${reason}`, reasonArgs) }));
       return;
     }
     this.#joined.delete(peer);
@@ -691,7 +691,7 @@ export class Hub {
     // receiver shows their host). Someone in several of their rooms (an IRC user) hears it once.
     const told = rooms.length > 1 ? new Set<Peer>() : undefined;
     for (const room of rooms) {
-      const event: ChatEvent = { kind: 'left', room: room.name, name: session.name, reason, by: session.removedBy, because: session.removedBecause, message: session.farewell };
+      const event: ChatEvent = { kind: 'left', room: room.name, name: session.name, reason, by: session.removedBy, because: session.removedBecause, reasonArgs, message: session.farewell };
       if (told === undefined) room.broadcast(event);
       else {
         for (const member of room.members.keys()) {
@@ -703,7 +703,7 @@ export class Hub {
       this.#closeIfEmpty(room);
     }
     this.#forgetName(session);
-    if (this.logging) this.options.log(this.t('log_left', { name: session.name, reason: this.t(`reason_${reason}`) }));
+    if (this.logging) this.options.log(this.t('log_left', { name: session.name, reason: this.t(`reason_${reason}`, reasonArgs) }));
   }
 
   /**
