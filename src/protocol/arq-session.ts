@@ -54,6 +54,8 @@ export interface ArqSessionHooks {
   deliver(payload: Uint8Array): void;
   /** The session ended by itself (called once, never from inside `send` or `onDatagram`). */
   end(why: ArqSessionEnd): void;
+  /** Everything sent so far has been acknowledged. */
+  onIdle?(): void;
 }
 
 /** What a session has counted, for `/quit`'s summary and the server's log. */
@@ -111,7 +113,10 @@ export class ArqSession {
     const config = { protocol: 'sr' as const, window: options.window, seqBits: options.seqBits, maxQueue: options.maxQueue, rto: options.rto };
     this.#lastSent = new Array<Uint8Array | undefined>(options.window);
     this.#resent = new Uint16Array(options.window);
-    this.#sender = new SrSender(config, timers, { transmit: (d) => this.#transmitData(d) });
+    this.#sender = new SrSender(config, timers, {
+      transmit: (d) => this.#transmitData(d),
+      ...(hooks.onIdle === undefined ? {} : { onIdle: hooks.onIdle }),
+    });
     this.#receiver = new SrReceiver(config, timers, {
       transmit: (d) => {
         if (!this.#closed) hooks.transmit(d);
