@@ -243,3 +243,31 @@ test('udp-reliable - a refused first name is answered plain; the client starts o
   await lee.drained(); // every message acknowledged
   assert.equal(lee.arqStats?.()?.acked, 2, 'the name and "hola"');
 });
+
+test('udp-reliable - past its window and send queue, a peer that does not acknowledge is removed as too slow', async (t) => {
+  // A long fixed RTO and many retries: the bound, not the give-up, must end it.
+  const srv = await startTestServer(t, { tcpOptions: { rateLimit: undefined }, udpOptions: { arq: { ...ARQ_SESSION_DEFAULTS, window: 2, maxQueue: 3, maxRetries: 100, rto: { fixedMs: 10_000 } } } });
+  const ana = await joinAs(t, srv.tcpPort, 'ana');
+  const zoe = await RawArq.open(t, srv.udpPort);
+  zoe.data('zoe');
+  await ana.waitFor(es('user_joined', { name: 'zoe' }));
+  for (let i = 0; i < 10; i++) ana.write(`m${i}\n`);
+  await ana.waitFor(es('user_left_because', { name: 'zoe', reason: es('reason_slow') }));
+  assert.equal(zoe.datas.length, 2, 'the window (the welcome and one line), nothing past it');
+  assert.equal(srv.server.udp?.peers.size, 0);
+});
+
+test("udp-reliable - the usual per-user rate limit applies to a reliable user's lines (acknowledged, then dropped, with the warning)", async (t) => {
+  const srv = await startTestServer(t, { udpOptions: { rateLimit: { ratePerSec: 0.01, burst: 2 } } });
+  const ana = await joinAs(t, srv.tcpPort, 'ana');
+  const lee = await openConnection({ transport: 'udp', port: srv.udpPort, reliable: true });
+  t.after(() => lee.close());
+  lee.send('lee'); // one token
+  await lee.next(3000);
+  const warning = lee.waitFor((e) => e.kind === 'message' && e.text === es('rate_dropped'), 3000);
+  for (const word of ['uno', 'dos', 'tres']) lee.send(word);
+  await ana.waitFor('lee: uno');
+  assert.ok((await warning) !== undefined, 'told that it is dropping');
+  await lee.drained(); // all acknowledged: the server has taken (and dropped) them all
+  assert.ok(!ana.lines.includes('lee: dos') && !ana.lines.includes('lee: tres'), JSON.stringify(ana.lines));
+});
