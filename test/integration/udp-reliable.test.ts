@@ -11,6 +11,7 @@ import { decodeArq, encodeArq } from '../../src/protocol/arq/header.js';
 import { ARQ_SESSION_DEFAULTS, type ArqSessionOptions } from '../../src/protocol/arq-session.js';
 import { openConnection } from '../../src/client/connection.js';
 import { spawnCharla } from '../helpers/charla-process.js';
+import { spawnServer } from '../helpers/spawn-server.js';
 import { joinAs } from '../helpers/line-client.js';
 import { startLossyRelay } from '../helpers/lossy-udp-relay.js';
 import { startTestServer } from '../helpers/start-server.js';
@@ -270,4 +271,19 @@ test("udp-reliable - the usual per-user rate limit applies to a reliable user's 
   assert.ok((await warning) !== undefined, 'told that it is dropping');
   await lee.drained(); // all acknowledged: the server has taken (and dropped) them all
   assert.ok(!ana.lines.includes('lee: dos') && !ana.lines.includes('lee: tres'), JSON.stringify(ana.lines));
+});
+
+test('udp-reliable - charla server --udp-retries N sets the give-up; a bad N is refused by name', async (t) => {
+  const srv = await spawnServer(t, ['--udp-retries', '1']);
+  const zoe = await RawArq.open(t, srv.udpPort);
+  zoe.data('zoe');
+  // RFC 6298's first RTO is 1 s, then 2 s: one retransmission, and the server gives up.
+  await zoe.until('the welcome and its one retransmission', () => zoe.datas.filter(([n]) => n === 0).length === 2, 5000);
+  const gaveUp = (): boolean => srv.stdout.join('\n').includes('zoe desconectado (sin respuesta: 1 reenvíos sin confirmar).');
+  for (let i = 0; i < 100 && !gaveUp(); i++) await within(once(srv.child.stdout as NodeJS.ReadableStream, 'data'), 5000, `the give-up in the log: ${srv.stdout.join('\n')}`);
+  assert.ok(gaveUp());
+  assert.equal(zoe.datas.length, 2, 'nothing more after giving up');
+  const bad = spawnCharla(t, ['server', '--udp-retries', '5000', '--tcp-port', '0', '--udp-port', '0', '--no-http']);
+  assert.equal(await bad.exit(), 2);
+  assert.match(bad.stderr, /--udp-retries must be at most 1000/);
 });
