@@ -18,6 +18,9 @@ stdout; the name is --name or the first input line.
   --host HOST          server address (default 127.0.0.1)
   --port PORT          server port (default 5000, or 5001 with --udp)
   --udp                use UDP instead of TCP
+  --fiable, --reliable with --udp: reliable UDP (Selective Repeat with the server): every
+                       message arrives, once and in order, or the client says the server
+                       stopped acknowledging; the retransmissions are counted on leaving
   --name NAME          your name (otherwise asked, or the first input line)
   --lang es|en         language of the client's own messages (default es)
   --no-color           no colours (also: the NO_COLOR environment variable)
@@ -43,6 +46,8 @@ const QUIT_TTY_MS = 1500;
 export async function run(argv: string[]): Promise<number> {
   const values = parseFlags('client', argv, {
     udp: { type: 'boolean' },
+    fiable: { type: 'boolean' },
+    reliable: { type: 'boolean' },
     host: { type: 'string' },
     port: { type: 'string' },
     name: { type: 'string' },
@@ -64,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
   const udp = values.udp === true;
   const bare = values.bare === true;
   const connect = connectOptions(values, udp, bare);
+  const reliable = connect.reliable;
   const password = values.password ?? process.env['CHARLA_PASSWORD'];
   if (password !== undefined && password.length === 0) throw bad('the password cannot be empty (--password or CHARLA_PASSWORD)');
   if (password !== undefined && bare) throw bad("--bare cannot send a password: the lab's Python servers have none (unset CHARLA_PASSWORD)");
@@ -78,10 +84,17 @@ export async function run(argv: string[]): Promise<number> {
   });
   const stop = leaveOnSignals();
   const common = { name: values.name, password, t, answerMs: ANSWER_MS, stop };
-  if (interactive) {
-    return runTty(conn, { ...common, render, quitMs: QUIT_TTY_MS, input: process.stdin, output: process.stdout });
+  const code = interactive
+    ? await runTty(conn, { ...common, render, quitMs: QUIT_TTY_MS, input: process.stdin, output: process.stdout })
+    : await runPipe(conn, { ...common, quitMs: QUIT_PIPE_MS, input: process.stdin, output: process.stdout, errors: process.stderr });
+  const stats = reliable ? conn.arqStats?.() : undefined;
+  if (stats !== undefined) {
+    // On leaving: what reliability cost (stderr in pipe mode, so stdout keeps only the chat).
+    const line = t('client_arq_stats', { sent: stats.sent, retransmissions: stats.retransmissions, delivered: stats.delivered, duplicates: stats.duplicatesDiscarded });
+    if (interactive) process.stdout.write(`${renderStatus(line, render)}\n`);
+    else process.stderr.write(`${line}\n`);
   }
-  return runPipe(conn, { ...common, quitMs: QUIT_PIPE_MS, input: process.stdin, output: process.stdout, errors: process.stderr });
+  return code;
 }
 
 /**
@@ -105,6 +118,8 @@ function bad(message: string): CharlaError {
 }
 
 type Values = {
+  fiable?: boolean | undefined;
+  reliable?: boolean | undefined;
   host?: string | undefined;
   port?: string | undefined;
   tls?: boolean | undefined;
@@ -124,6 +139,9 @@ export function connectOptions(values: Values, udp: boolean, bare: boolean): Con
   if ((values.ca !== undefined || values.insecure) && !values.tls) throw bad('--ca and --insecure go with --tls');
   if (values.ca !== undefined && values.insecure) throw bad('use either --ca FILE (check against this certificate) or --insecure (no check), not both');
   if (values.keepalive !== undefined && !udp) throw bad('--keepalive is for --udp (a TCP connection needs none)');
+  const reliable = values.fiable === true || values.reliable === true;
+  if (reliable && !udp) throw bad('--fiable (--reliable) is reliable UDP: use it with --udp (TCP is reliable already)');
+  if (reliable && bare) throw bad("--fiable cannot be used with --bare: the lab's Python servers do not speak ARQ");
   if (values.keepalive !== undefined && bare) {
     throw bad("--keepalive cannot be used with --bare: the lab's UDP server would relay each keep-alive as an empty message");
   }
@@ -133,6 +151,7 @@ export function connectOptions(values: Values, udp: boolean, bare: boolean): Con
     host,
     port,
     bare,
+    reliable,
     tls: values.tls ? { ca: values.ca === undefined ? undefined : readCa(values.ca), insecure: values.insecure === true } : undefined,
     // seed: its UDP server would relay an empty datagram, so --bare sends no keep-alives.
     keepaliveMs: bare ? 0 : parseSeconds(values.keepalive, '--keepalive', CONNECT_DEFAULTS.keepaliveMs),

@@ -71,6 +71,8 @@ Limits (see README "Limits and security"):
   --registration-timeout S seconds a new connection has to give its name (default ${TCP_DEFAULTS.registrationTimeoutMs / 1000}; 0 = no limit)
   --idle-timeout S         disconnect TCP users silent this long (default 0 = never)
   --udp-timeout S          remove UDP users silent this long (default ${UDP_DEFAULTS.silenceMs / 1000})
+  --udp-retries N          reliable UDP users (charla client --udp --fiable): removed once one packet
+                           has been sent N times again without an ACK (default ${UDP_DEFAULTS.arq.maxRetries})
 `;
 
 /** `charla server`: starts the server, prints where to reach it, stops cleanly on Ctrl+C. */
@@ -115,6 +117,7 @@ export async function run(argv: string[]): Promise<number> {
     'udp-timeout': { type: 'string' },
     redis: { type: 'string' },
     'node-id': { type: 'string' },
+    'udp-retries': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -200,6 +203,7 @@ export async function run(argv: string[]): Promise<number> {
       maxLineBytes,
       rateLimit,
       silenceMs: parseSeconds(values['udp-timeout'], '--udp-timeout', UDP_DEFAULTS.silenceMs),
+      arq: { ...UDP_DEFAULTS.arq, maxRetries: udpRetries(values['udp-retries']) },
       // Failed sends and loops found: errors, said even with --quiet (once per peer).
       logError: (line) => output.error(line),
     },
@@ -374,4 +378,11 @@ function untilStopSignal(): Promise<void> {
     };
     for (const signal of STOP_SIGNALS) process.on(signal, stop);
   });
+}
+
+/** `--udp-retries N`: 1 to 1000 (past that a vanished user would hold its name for hours). */
+function udpRetries(value: string | undefined): number {
+  const n = parseCount(value, '--udp-retries', UDP_DEFAULTS.arq.maxRetries, 1);
+  if (n > 1000) throw new CharlaError('ERR_BAD_OPTION', `--udp-retries must be at most 1000, not ${n}`);
+  return n;
 }

@@ -109,7 +109,10 @@ function listSpans(line: string, start: number, end: number): Array<readonly [nu
   for (const part of line.slice(start, end).split(', ')) {
     // "@profe": an operator; the "@" is not part of the name.
     const mark = part.startsWith('@') ? 1 : 0;
-    if (part.length > mark && !/^\d+$/.test(part)) spans.push([at + mark, at + part.length]);
+    // "lee (fiable)": a reliable UDP user; the name ends at the space (names have none).
+    const space = part.indexOf(' ');
+    const end = space === -1 ? part.length : space;
+    if (end > mark && !/^\d+$/.test(part)) spans.push([at + mark, at + end]);
     at += part.length + 2;
   }
   return spans;

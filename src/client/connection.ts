@@ -16,6 +16,9 @@ import net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import tls from 'node:tls';
 import { parseTokenLine, TOKEN_REQUEST } from '../protocol/address-token.js';
+import { looksLikeArq } from '../protocol/arq/header.js';
+import { ARQ_SESSION_DEFAULTS, ArqSession, type ArqSessionEnd, type ArqSessionOptions, type ArqSessionStats, isArqData } from '../protocol/arq-session.js';
+import { realTimers } from '../util/clock.js';
 import { splitDatagram } from '../protocol/datagram.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
 import { classify } from './classify.js';
@@ -41,6 +44,14 @@ export interface ConnectOptions {
   bareGapMs: number;
   /** A TCP connect (or TLS handshake) that takes longer than this fails with ETIMEDOUT. */
   connectTimeoutMs: number;
+  /**
+   * UDP only (`--fiable`): speak Selective Repeat with the server (README "Reliable UDP"), so
+   * every message arrives, once and in order, or the session ends saying the server stopped
+   * acknowledging.
+   */
+  reliable: boolean;
+  /** The reliable session's window, sequence bits, bounds and RTO (the server's defaults). */
+  arq: ArqSessionOptions;
 }
 
 /** The defaults, merged under the caller's options once, in `openConnection`. */
@@ -53,7 +64,12 @@ export const CONNECT_DEFAULTS: ConnectOptions = {
   keepaliveMs: 25_000,
   bareGapMs: 50,
   connectTimeoutMs: 10_000,
+  reliable: false,
+  arq: ARQ_SESSION_DEFAULTS,
 };
+
+/** The error a reliable session ends with when the server stops acknowledging. */
+export const ERR_ARQ_NO_ACK = 'ERR_ARQ_NO_ACK';
 
 /** Longest line read from the server; a longer one is dropped (a charla server never sends one). */
 const MAX_INCOMING_LINE_BYTES = 1024 * 1024;
@@ -102,6 +118,8 @@ export interface ClientConnection {
   resume(): number;
   /** Ends the connection from our side, at once; no more events. */
   close(): void;
+  /** A reliable UDP connection's counters (retransmissions and so on); undefined for any other. */
+  arqStats?(): ArqSessionStats | undefined;
 }
 
 /**
@@ -393,12 +411,21 @@ class DatagramConnection extends Inbox implements ClientConnection {
   #validating: (() => void) | undefined;
   /** The token line to echo first in the next datagram. */
   #echo: string | undefined;
+  /** The token line echoed in the first datagram, to echo again if the session starts over. */
+  #echoed: string | undefined;
+  /** `--fiable`: the Selective Repeat session every message goes through (both ways). */
+  #arq: ArqSession | undefined;
+  readonly #arqOptions: ArqSessionOptions;
+  /** The reliable session has heard from the server (an ACK or a DATA packet). */
+  #established = false;
 
   private constructor(socket: dgram.Socket, opts: ConnectOptions) {
     super();
     this.#socket = socket;
     this.target = formatTarget(opts.host, opts.port);
     this.bare = opts.bare;
+    this.#arqOptions = opts.arq;
+    if (opts.reliable) this.#arq = this.#newSession();
     socket.on('message', (msg) => this.#onMessage(msg));
     // A connected UDP socket hears the ICMP "port unreachable" as ECONNREFUSED: nobody is
     // listening there any more. That, and any other socket error, ends the session.
@@ -458,7 +485,36 @@ class DatagramConnection extends Inbox implements ClientConnection {
     });
   }
 
+  #newSession(): ArqSession {
+    return new ArqSession(this.#arqOptions, realTimers, {
+      transmit: (d) => this.#sendRaw(d),
+      deliver: (p) => {
+        this.#established = true;
+        this.#onText(p);
+      },
+      end: (why) => this.#arqEnded(why),
+      onIdle: () => this.#wakeIdle(),
+    });
+  }
+
+  #arqEnded(why: ArqSessionEnd): void {
+    const retries = this.#arqOptions.maxRetries;
+    const message = why === 'no_ack' ? `no ACK from ${this.target}: ${retries} retransmissions unanswered` : `more than ${this.#arqOptions.maxQueue} messages waiting for ${this.target}`;
+    this.#end(Object.assign(new Error(message), { code: why === 'no_ack' ? ERR_ARQ_NO_ACK : 'ERR_ARQ_OVERFLOW', retries }));
+  }
+
+  arqStats(): ArqSessionStats | undefined {
+    return this.#arq?.stats;
+  }
+
   #onMessage(msg: Buffer): void {
+    if (this.#arq !== undefined && looksLikeArq(msg)) {
+      // Paused: DATA is not taken (nor ACKed), so the server resends it later: the window is
+      // our backpressure, and nothing is lost. ACKs still count.
+      if (this.paused && isArqData(msg)) return;
+      if (this.#arq.onDatagram(msg)) this.#established = true;
+      return;
+    }
     if (this.#validating !== undefined) {
       // Before the name, whatever comes answers the token request: the token, or a server that
       // does not know it and took the request for a bad name. Neither is shown.
@@ -468,6 +524,18 @@ class DatagramConnection extends Inbox implements ClientConnection {
       this.#validating();
       return;
     }
+    if (this.#arq !== undefined && !this.#established && this.#arq.inFlight > 0) {
+      // A plain answer before any ACK: the server did not take our first packet (a refused name
+      // is answered so, with no state kept). Start over at number 0, with the token again.
+      this.#arq.close();
+      this.#arq = this.#newSession();
+      this.#echo ??= this.#echoed;
+    }
+    this.#onText(msg);
+  }
+
+  /** The messages of one datagram (or one reliable payload). */
+  #onText(msg: Uint8Array): void {
     for (const text of splitDatagram(msg)) {
       if (text === '') continue;
       // UDP has no close: the server's shutdown notice is the end of the session.
@@ -494,28 +562,40 @@ class DatagramConnection extends Inbox implements ClientConnection {
     return dropped;
   }
 
-  #sendRaw(data: Buffer): void {
+  #sendRaw(data: Uint8Array): void {
     if (this.#closed) return;
     this.#inFlight++;
     this.#socket.send(data, (err) => {
       this.#inFlight--;
       // Too big for one datagram: that message is lost (UDP), the session is not.
       if (err !== null && err !== undefined && (err as { code?: string }).code !== 'EMSGSIZE') this.#end(err);
-      if (this.#inFlight === 0) for (const wake of this.#idle.splice(0)) wake();
+      if (this.#inFlight === 0 && (this.#arq === undefined || this.#arq.idle)) this.#wakeIdle();
     });
+  }
+
+  #wakeIdle(): void {
+    for (const wake of this.#idle.splice(0)) wake();
   }
 
   send(message: string): boolean {
     // The token goes first in the first datagram after validation: the one with the name (or /pass).
     const echo = this.#echo;
     this.#echo = undefined;
-    this.#sendRaw(Buffer.from(echo === undefined ? message : `${echo}\n${message}`, 'utf8'));
+    if (echo !== undefined) this.#echoed = echo;
+    const data = Buffer.from(echo === undefined ? message : `${echo}\n${message}`, 'utf8');
     this.#keepalive?.refresh(); // the server heard from us: no keep-alive needed for a while
+    if (this.#arq !== undefined) {
+      if (this.#closed) return true;
+      this.#arq.send(data); // a full queue ends the session (arqEnded)
+      return this.#arq.queued < this.#arqOptions.window;
+    }
+    this.#sendRaw(data);
     return this.#inFlight < 64;
   }
 
+  /** Plain: handed to the kernel. Reliable: acknowledged, every one. */
   drained(): Promise<void> {
-    if (this.#inFlight === 0 || this.#closed) return Promise.resolve();
+    if (this.#closed || (this.#inFlight === 0 && (this.#arq === undefined || this.#arq.idle))) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
@@ -528,7 +608,8 @@ class DatagramConnection extends Inbox implements ClientConnection {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#keepalive);
-    for (const wake of this.#idle.splice(0)) wake();
+    this.#arq?.close();
+    this.#wakeIdle();
     this.#socket.close();
   }
 }

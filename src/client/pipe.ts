@@ -19,7 +19,7 @@ import { parseCommand } from '../protocol/command.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { CharlaError } from '../util/errors.js';
 import type { ClientConnection, ConnectionEvent } from './connection.js';
-import { connectFailure, EXIT, isUnreachable, offerName, quit } from './session.js';
+import { connectFailure, EXIT, goneNote, isUnreachable, offerName, quit } from './session.js';
 
 /** What pipe mode needs besides the connection. */
 export interface PipeOptions {
@@ -165,7 +165,7 @@ async function converse(conn: ClientConnection, opts: PipeOptions, input: LineQu
       input.release();
     }
   }
-  note(conn.transport === 'udp' && isUnreachable(gone.error) ? t('client_server_gone', { target: conn.target }) : t('client_server_closed'));
+  note(goneNote(t, conn, gone.error));
   return EXIT.serverGone;
 }
 

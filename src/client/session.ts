@@ -6,7 +6,7 @@
 import type { MessageKey, Translate } from '../hub/messages.js';
 import { CharlaError } from '../util/errors.js';
 import { classify } from './classify.js';
-import type { ClientConnection, ConnectionEvent } from './connection.js';
+import { type ClientConnection, type ConnectionEvent, ERR_ARQ_NO_ACK } from './connection.js';
 
 /**
  * Exit codes of `charla client` (docs/client.md). 2, a bad option or nothing to connect to, is
@@ -96,6 +96,15 @@ export function connectFailure(t: Translate, target: string, err: unknown, tls: 
       ? t('client_connect_failed', { target, error: known !== undefined ? t(known) : detail })
       : t('client_tls_failed', { target, error: detail });
   return new CharlaError('ERR_CONNECT', message, { cause: err });
+}
+
+/**
+ * Why the session ended, for the user: the server closed it, nobody answers at its address
+ * (UDP), or (reliable UDP) it stopped acknowledging what we send.
+ */
+export function goneNote(t: Translate, conn: ClientConnection, error: (Error & { code?: string; retries?: number }) | undefined): string {
+  if (error?.code === ERR_ARQ_NO_ACK) return t('client_arq_gave_up', { target: conn.target, retries: error.retries ?? 0 });
+  return conn.transport === 'udp' && isUnreachable(error) ? t('client_server_gone', { target: conn.target }) : t('client_server_closed');
 }
 
 /** True when `error` means nobody is at the other end (UDP: an ICMP port unreachable). */

@@ -19,7 +19,7 @@ import { sanitize } from '../protocol/sanitize.js';
 import { classify } from './classify.js';
 import type { ClientConnection, ConnectionEvent } from './connection.js';
 import { displayWidth, type RenderOptions, renderLine, renderOwn, renderStatus } from './render.js';
-import { connectFailure, EXIT, isUnreachable, offerName, quit } from './session.js';
+import { connectFailure, EXIT, goneNote, isUnreachable, offerName, quit } from './session.js';
 
 /** What interactive mode needs besides the connection. */
 export interface TtyOptions {
@@ -203,7 +203,7 @@ function chat(conn: ClientConnection, opts: TtyOptions, screen: Screen, joinedAs
       }
       if (leaving) return; // the close we asked for
       leaving = true;
-      const why = conn.transport === 'udp' && isUnreachable(event.error) ? t('client_server_gone', { target: conn.target }) : t('client_server_closed');
+      const why = goneNote(t, conn, event.error);
       screen.print(renderStatus(why, { ...render, bad: true }));
       resolve(EXIT.serverGone);
     });

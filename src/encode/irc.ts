@@ -262,7 +262,7 @@ function quitReason(t: Translate, event: Extract<ChatEvent, { kind: 'left' }>): 
     return event.because === undefined ? `${t('reason_removed')} (${ircNick(event.by)})` : `${t('reason_removed')} (${ircNick(event.by)}): ${event.because}`;
   }
   if (event.reason === 'slow') return t('irc_sendq');
-  return t(`reason_${event.reason}`);
+  return t(`reason_${event.reason}`, event.reasonArgs);
 }
 
 /** A numeric from the server to `me`: `:server.charla 433 me ana :Nickname is already in use`. The last param is trailing. */

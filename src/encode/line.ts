@@ -10,19 +10,19 @@
  *
  * Pure: no sockets, no clock but the one in the events.
  */
-import { type ChatEvent, type History, isAnswer, type Refusal, type Reply, type RoomList, type UserList, type Welcome } from '../hub/events.js';
+import { type ChatEvent, type EventArgs, type History, isAnswer, type Refusal, type Reply, type RoomList, type UserList, type Welcome } from '../hub/events.js';
 import { packLines } from '../hub/list-lines.js';
 import { LANGS, type Lang, type LeaveReason, type Translate, translator } from '../hub/messages.js';
 
 const TRANSLATORS: Record<Lang, Translate> = Object.fromEntries(LANGS.map((lang) => [lang, translator(lang)])) as Record<Lang, Translate>;
 
 /** The line a user leaving for `reason` leaves behind: the seed's plain notice for a goodbye. */
-function leaveLine(t: Translate, name: string, reason: LeaveReason, by: string | undefined, because: string | undefined): string {
+function leaveLine(t: Translate, name: string, reason: LeaveReason, by: string | undefined, because: string | undefined, reasonArgs: EventArgs | undefined): string {
   if (reason === 'quit') return t('user_left', { name });
   if (reason === 'removed' && by !== undefined) {
     return because === undefined ? t('user_removed', { name, by }) : t('user_removed_because', { name, by, because });
   }
-  return t('user_left_because', { name, reason: t(`reason_${reason}`) });
+  return t('user_left_because', { name, reason: t(`reason_${reason}`, reasonArgs) });
 }
 
 /** "12:03", in the server's time zone. */
@@ -73,8 +73,12 @@ export class LineEncoder {
       case 'refusal':
         return t(event.key, event.args).split('\n');
       case 'users': {
-        // seed: "Usuarios: a, b, c"; operators marked "@ana" ("@" is never in a name).
-        const names = event.users.map((u) => (u.operator ? `@${u.name}` : u.name));
+        // seed: "Usuarios: a, b, c"; operators marked "@ana" ("@" is never in a name), reliable
+        // UDP users "lee (fiable)" (a space is never in a name either).
+        const names = event.users.map((u) => {
+          const name = u.operator ? `@${u.name}` : u.name;
+          return u.reliable === true ? t('user_list_reliable', { name }) : name;
+        });
         return packLines(names, (users) => t('user_list', { users }), maxLineBytes);
       }
       case 'rooms': {
@@ -104,7 +108,7 @@ function renderOne(event: OneLine, t: Translate): string {
     case 'joined':
       return event.from === undefined ? t('user_joined', { name: event.name }) : t('user_arrived', { name: event.name, room: event.from });
     case 'left':
-      return leaveLine(t, event.name, event.reason, event.by, event.because);
+      return leaveLine(t, event.name, event.reason, event.by, event.because, event.reasonArgs);
     case 'moved':
       return t('user_moved', { name: event.name, room: event.to });
     case 'renamed':

@@ -11,7 +11,7 @@
  * an event (it is split from the others), `publish` returns false and the hub delivers it locally
  * at once, as a hub with no bus does.
  */
-import type { RoomMessage } from './events.js';
+import type { EventArgs, RoomMessage } from './events.js';
 import type { Session } from './hub.js';
 import type { LeaveReason } from './messages.js';
 import type { TransportKind } from './peer.js';
@@ -41,6 +41,8 @@ export type BusEvent =
       readonly by?: string;
       readonly because?: string;
       readonly message?: string;
+      /** Parameters of the reason's words (UDP's `no_ack`: how many retries). */
+      readonly reasonArgs?: EventArgs;
     }
   | { readonly t: 'rename'; readonly old: string; readonly name: string; readonly rooms: readonly string[] }
   | { readonly t: 'pm'; readonly from: string; readonly to: string; readonly text: string }

@@ -44,7 +44,9 @@ const HANDLERS: { [K in Command['kind']]: Handler<K> } = {
     // (cut into several lines when long, by the asker's encoder).
     const room = session.room;
     if (room === undefined) return;
-    const users = room.everyone().map((s) => ({ name: s.name as string, operator: s.operator }));
+    const users = room.everyone().map((s) =>
+      s.peer.reliable === true ? { name: s.name as string, operator: s.operator, reliable: true as const } : { name: s.name as string, operator: s.operator },
+    );
     session.peer.deliver({ kind: 'users', room: room.name, users });
   },
 

@@ -55,6 +55,8 @@ export interface Left {
   readonly reason: LeaveReason;
   readonly by?: string | undefined;
   readonly because?: string | undefined;
+  /** Parameters of the reason's catalogue entry (`reason_no_ack`'s `{retries}`), when it has any. */
+  readonly reasonArgs?: EventArgs | undefined;
   /** An IRC user's own words on leaving (QUIT :text, PART :text), shown to IRC receivers. */
   readonly message?: string | undefined;
   readonly parted?: boolean;
@@ -94,7 +96,11 @@ export interface Refusal {
 export interface UserList {
   readonly kind: 'users';
   readonly room: string;
-  readonly users: readonly { readonly name: string; readonly operator: boolean }[];
+  /**
+   * `reliable`: a UDP user speaking ARQ (`charla client --udp --fiable`). Present only when true,
+   * so that a room without one lists exactly as before ("Usuarios: a, b").
+   */
+  readonly users: readonly { readonly name: string; readonly operator: boolean; readonly reliable?: true }[];
 }
 
 /** The answer to `/salas`: every room, how many are in it, and its topic when it has one. */

@@ -854,7 +854,7 @@ export class Hub {
    * Idempotent: a second call for the same peer does nothing, so the hub and the transport can
    * both report a departure without a double notice.
    */
-  leave(peer: Peer, reason: LeaveReason): void {
+  leave(peer: Peer, reason: LeaveReason, reasonArgs?: EventArgs): void {
     const session = this.#sessions.get(peer);
     if (session === undefined) return;
     this.#sessions.delete(peer);
@@ -862,7 +862,7 @@ export class Hub {
     if (left > 0) this.#perAddress.set(peer.address, left);
     else this.#perAddress.delete(peer.address);
     if (session.name === undefined) {
-      if (this.logging) this.options.log(this.t('log_dropped', { peer: peer.id, reason: this.t(`reason_${reason}`) }));
+      if (this.logging) this.options.log(this.t('log_dropped', { peer: peer.id, reason: this.t(`reason_${reason}`, reasonArgs) }));
       return;
     }
     this.#joined.delete(peer);
@@ -874,23 +874,32 @@ export class Hub {
     }
     const { name, removedBy: by, removedBecause: because, farewell: message } = session;
     const published = this.#publish(
-      { t: 'leave', rooms: rooms.map((r) => r.name), name, reason, ...(by === undefined ? {} : { by }), ...(because === undefined ? {} : { because }), ...(message === undefined ? {} : { message }) },
+      {
+        t: 'leave',
+        rooms: rooms.map((r) => r.name),
+        name,
+        reason,
+        ...(by === undefined ? {} : { by }),
+        ...(because === undefined ? {} : { because }),
+        ...(message === undefined ? {} : { message }),
+        ...(reasonArgs === undefined ? {} : { reasonArgs }),
+      },
       session,
     );
     // The name is forgotten after the notices, so an encoder can still find who left (an IRC
     // receiver shows their host).
     if (published) for (const room of rooms) this.#closeIfEmpty(room);
-    else this.#tellLeft(rooms, name, reason, by, because, message);
+    else this.#tellLeft(rooms, name, reason, by, because, message, reasonArgs);
     this.#forgetName(session);
     this.#bus?.release(session, name);
-    if (this.logging) this.options.log(this.t('log_left', { name, reason: this.t(`reason_${reason}`) }));
+    if (this.logging) this.options.log(this.t('log_left', { name, reason: this.t(`reason_${reason}`, reasonArgs) }));
   }
 
   /** Tells the local members of `rooms` that `name` left (once each: an IRC user may share several), and closes the rooms left empty. */
-  #tellLeft(rooms: readonly Room[], name: string, reason: LeaveReason, by: string | undefined, because: string | undefined, message: string | undefined): void {
+  #tellLeft(rooms: readonly Room[], name: string, reason: LeaveReason, by: string | undefined, because: string | undefined, message: string | undefined, reasonArgs?: EventArgs): void {
     const told = rooms.length > 1 ? new Set<Peer>() : undefined;
     for (const room of rooms) {
-      const event: ChatEvent = { kind: 'left', room: room.name, name, reason, by, because, message };
+      const event: ChatEvent = { kind: 'left', room: room.name, name, reason, by, because, reasonArgs, message };
       if (told === undefined) room.broadcast(event);
       else {
         for (const member of room.members.keys()) {
@@ -1007,12 +1016,12 @@ export class Hub {
             const room = this.#rooms.get(foldName(name));
             if (room !== undefined) rooms.push(room);
           }
-          this.#tellLeft(rooms, event.name, event.reason, event.by, event.because, event.message);
+          this.#tellLeft(rooms, event.name, event.reason, event.by, event.because, event.message, event.reasonArgs);
           return;
         }
         const session = this.#remoteNamed(node, event.name);
         if (session === undefined) return;
-        this.#forgetRemote(session, event.reason, event.by, event.because, event.message, true);
+        this.#forgetRemote(session, event.reason, event.by, event.because, event.message, true, event.reasonArgs);
         return;
       }
       case 'rename': {
@@ -1178,7 +1187,7 @@ export class Hub {
   }
 
   /** A remote user is gone: out of every room (whose local members hear it, with `announce`) and every map. */
-  #forgetRemote(session: Session, reason: LeaveReason, by: string | undefined, because: string | undefined, message: string | undefined, announce: boolean): void {
+  #forgetRemote(session: Session, reason: LeaveReason, by: string | undefined, because: string | undefined, message: string | undefined, announce: boolean, reasonArgs?: EventArgs): void {
     const rooms = [...session.rooms];
     for (const room of rooms) {
       room.remote.delete(session.key as string);
@@ -1186,7 +1195,7 @@ export class Hub {
     }
     session.room = undefined;
     this.#joined.delete(session.peer);
-    if (announce) this.#tellLeft(rooms, session.name as string, reason, by, because, message);
+    if (announce) this.#tellLeft(rooms, session.name as string, reason, by, because, message, reasonArgs);
     else for (const room of rooms) this.#closeIfEmpty(room);
     this.#forgetName(session);
   }

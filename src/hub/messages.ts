@@ -78,6 +78,7 @@ const CATALOGUE = {
   reason_unreachable: { es: 'inalcanzable', en: 'unreachable' },
   reason_echo: { es: 'devolvía los mensajes del servidor', en: "echoed the server's messages back" },
   reason_resumed: { es: 'se reconectó desde otra conexión', en: 'reconnected from another connection' },
+  reason_no_ack: { es: 'sin respuesta: {retries} reenvíos sin confirmar', en: 'no answer: {retries} retransmissions unacknowledged' },
   reason_displaced: { es: 'sin validar, dejó sitio a otro usuario', en: 'unvalidated, made room for another user' },
 
   // --- replies to one user ---
@@ -86,6 +87,8 @@ const CATALOGUE = {
     en: '*** Welcome to charla, {name}. Online: {users}. Type /help for the commands. ***',
   },
   user_list: { es: 'Usuarios: {users}', en: 'Users: {users}' }, // seed: "Usuarios: a, b, c"
+  // A reliable UDP user (charla client --udp --fiable) in /listar: "Usuarios: ana, lee (fiable)".
+  user_list_reliable: { es: '{name} (fiable)', en: '{name} (reliable)' },
   room_entered: {
     es: '*** Estás en la sala {room}. Conectados: {users}. ***',
     en: '*** You are in the room {room}. Online: {users}. ***',
@@ -373,6 +376,18 @@ const CATALOGUE = {
     es: 'charla: {peer} no ha validado su dirección: se retienen las respuestas de más de 3 veces lo recibido de ella (antiamplificación)',
     en: 'charla: {peer} has not validated its address: replies over 3 times what it sent are withheld (anti-amplification)',
   },
+  log_udp_reliable: {
+    es: 'charla: {peer} habla UDP fiable (Selective Repeat, ventana {window}, hasta {retries} reenvíos)',
+    en: 'charla: {peer} speaks reliable UDP (Selective Repeat, window {window}, up to {retries} retransmissions)',
+  },
+  log_udp_gave_up: {
+    es: 'charla: {peer} no confirma: {retries} reenvíos del mismo paquete sin ACK; se le da de baja',
+    en: 'charla: {peer} does not acknowledge: one packet sent {retries} times again without an ACK; removed',
+  },
+  log_udp_arq_stats: {
+    es: 'charla: {peer} (fiable): {sent} paquetes enviados, {retransmissions} reenvíos, {delivered} recibidos, {duplicates} duplicados descartados',
+    en: 'charla: {peer} (reliable): {sent} packets sent, {retransmissions} retransmissions, {delivered} received, {duplicates} duplicates discarded',
+  },
   log_udp_echo: {
     es: 'charla: {peer} devolvía los mensajes del servidor (¿otro servidor o un bucle?); se ignora durante {minutes} min',
     en: "charla: {peer} echoed the server's messages back (another server, or a loop?); ignored for {minutes} min",
@@ -447,6 +462,14 @@ const CATALOGUE = {
   client_dropped_while_paused: {
     es: 'Se descartaron {count} mensajes que llegaron mientras la salida estaba llena (UDP no puede frenar al servidor).',
     en: '{count} messages that arrived while the output was full were dropped (UDP cannot slow the server down).',
+  },
+  client_arq_gave_up: {
+    es: 'El servidor en {target} no confirma lo enviado: {retries} reenvíos sin respuesta.',
+    en: 'The server at {target} does not acknowledge: {retries} retransmissions unanswered.',
+  },
+  client_arq_stats: {
+    es: 'UDP fiable: {sent} enviados, {retransmissions} reenvíos, {delivered} recibidos, {duplicates} duplicados descartados.',
+    en: 'Reliable UDP: {sent} sent, {retransmissions} retransmissions, {delivered} received, {duplicates} duplicates discarded.',
   },
   client_closed_unanswered: {
     es: 'El servidor cerró la conexión sin responder a tu nombre. Si usa TLS, añade --tls.',
@@ -732,6 +755,7 @@ export type LeaveReason =
   | 'unreachable'
   | 'echo'
   | 'displaced'
+  | 'no_ack'
   | 'resumed'
   | 'removed';
 
@@ -756,9 +780,9 @@ export function translator(lang: Lang): Translate {
 }
 
 /** The leave notice for `name`: the seed's plain notice for a goodbye, the reason otherwise. */
-export function leaveNotice(t: Translate, name: string, reason: LeaveReason): string {
+export function leaveNotice(t: Translate, name: string, reason: LeaveReason, reasonArgs?: Params): string {
   if (reason === 'quit') return t('user_left', { name });
-  return t('user_left_because', { name, reason: t(`reason_${reason}`) });
+  return t('user_left_because', { name, reason: t(`reason_${reason}`, reasonArgs) });
 }
 
 /** Parses a `--lang` value; undefined when it is not a known language. */

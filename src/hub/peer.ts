@@ -37,6 +37,11 @@ export interface Peer {
    */
   readonly provisional?: boolean;
   /**
+   * True for a UDP peer that speaks ARQ (`charla client --udp --fiable`): what it is sent is
+   * resent until acknowledged. `/listar` marks it ("lee (fiable)").
+   */
+  readonly reliable?: boolean;
+  /**
    * Hands the peer one event. The same event object goes to every receiver of a broadcast, so
    * the transport's encoder can render it once for all who share its protocol and language.
    * Room notices (`isNotice`) may be held a few milliseconds to share a write with others; order

@@ -9,6 +9,8 @@ import { normalizeName } from '../hub/names.js';
 import type { Peer } from '../hub/peer.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit, TokenBucket } from '../hub/rate-limit.js';
 import { AddressTokens, parseTokenLine, TOKEN_PREFIX } from '../protocol/address-token.js';
+import { ARQ_HEADER_BYTES, looksLikeArq } from '../protocol/arq/header.js';
+import { ARQ_SESSION_DEFAULTS, ArqSession, type ArqSessionEnd, type ArqSessionOptions, checkArqSessionOptions, opensArqSession } from '../protocol/arq-session.js';
 import { splitDatagram, UDP_MAX_DATAGRAM_BYTES } from '../protocol/datagram.js';
 import { sanitize } from '../protocol/sanitize.js';
 import { realTimers, type Timer, type Timers } from '../util/clock.js';
@@ -59,6 +61,12 @@ export interface UdpOptions {
   unvalidatedRoomBytes: RateLimit;
   /** A source found echoing the server's own lines back is ignored for this long. */
   echoQuarantineMs: number;
+  /**
+   * Reliable UDP (`charla client --udp --fiable`): a source whose first datagram is an ARQ DATA
+   * packet (Selective Repeat, number 0, these sequence bits) is served with Selective Repeat both
+   * ways, with these bounds; `maxRetries` unacknowledged retransmissions of one packet remove it.
+   */
+  arq: ArqSessionOptions;
   /** Send failures and the anti-amplification notes go here (once per peer). */
   logError: ((line: string) => void) | undefined;
   /** The clock of the rate limits and silence, and the timer of the sweep (the server's, shared). */
@@ -79,6 +87,7 @@ export const UDP_DEFAULTS: UdpOptions = {
   trustLoopback: true,
   unvalidatedRoomBytes: { ratePerSec: 4096, burst: 16_384 },
   echoQuarantineMs: 10 * 60_000,
+  arq: ARQ_SESSION_DEFAULTS,
   logError: undefined,
   timers: realTimers,
 };
@@ -131,6 +140,13 @@ export class UdpPeer implements Peer {
   /** Told once in the log that replies are withheld / that a send failed. */
   withheldLogged = false;
   sendFailed = false;
+  /**
+   * The ARQ session of a reliable peer (undefined: the seed's plain UDP). Everything it is sent
+   * goes through it, and every datagram it sends comes in through it.
+   */
+  arq: ArqSession | undefined;
+  /** The parameters of the leave reason (`no_ack`'s retries), for the room's notice. */
+  leaveArgs: Readonly<Record<string, number>> | undefined;
   /** The one callback of every send to this peer (no closure per datagram). */
   readonly onSent: (err: Error | null) => void;
   #transport: UdpTransportImpl;
@@ -145,10 +161,12 @@ export class UdpPeer implements Peer {
     validated: boolean,
     maxLineBytes: number,
     lang: Lang,
+    reliable = false,
   ) {
     this.#transport = transport;
     this.lang = lang;
-    this.maxLineBytes = Math.min(maxLineBytes, UDP_MAX_DATAGRAM_BYTES);
+    // A reliable peer's datagrams carry the ARQ header in front of the line.
+    this.maxLineBytes = Math.min(maxLineBytes, UDP_MAX_DATAGRAM_BYTES - (reliable ? ARQ_HEADER_BYTES : 0));
     this.replyAddress = replyAddress;
     this.address = normalizeAddress(replyAddress);
     this.port = port;
@@ -168,6 +186,10 @@ export class UdpPeer implements Peer {
 
   get provisional(): boolean {
     return !this.validated;
+  }
+
+  get reliable(): boolean {
+    return this.arq !== undefined;
   }
 
   /** Renders `event` as datagrams (one per line, no newline) through the shared line encoder. */
@@ -341,6 +363,11 @@ class UdpTransportImpl implements UdpTransport {
       if (!peer.validated) peer.bytesIn += msg.length;
     }
     if (msg.length === 0) return; // a keep-alive (charla's UDP client sends one now and then)
+    // 0xFE never starts UTF-8 text: the ARQ header of a reliable client (README "Reliable UDP").
+    if (looksLikeArq(msg)) {
+      this.#onArq(msg, rinfo, key, peer, now);
+      return;
+    }
     if (msg.length > this.#opts.maxLineBytes) {
       const tooLong = refusal('line_too_long', { max: this.#opts.maxLineBytes });
       if (peer !== undefined) peer.deliver(tooLong);
@@ -370,14 +397,19 @@ class UdpTransportImpl implements UdpTransport {
         this.#quarantineSource(key, `udp ${formatHostPort(normalizeAddress(rinfo.address), rinfo.port)}`, now);
         return;
       }
-      peer = this.#admit(lines[first] as string, rinfo, key, now, msg.length, validated);
+      peer = this.#admit(lines[first] as string, rinfo, key, now, msg.length, validated, false);
       if (peer === undefined) return;
     }
+    this.#input(peer, lines, first, now);
+  }
+
+  /** A user's lines from `first` on, to the hub: an echo ends the user, the rate limit drops. */
+  #input(peer: UdpPeer, lines: readonly string[], first: number, now: number): void {
     for (let i = first; i < lines.length; i++) {
       if (peer.closed) break;
       const line = lines[i] as string;
       if (!peer.validated && isEcho(line, this.#sent)) {
-        this.#quarantineSource(key, peer.id, now);
+        this.#quarantineSource(peer.key, peer.id, now);
         peer.close('echo');
         return;
       }
@@ -387,6 +419,93 @@ class UdpTransportImpl implements UdpTransport {
       }
       this.#hub.input(peer, line);
     }
+  }
+
+  /**
+   * An ARQ datagram. A reliable user's goes to its session (which ACKs it and hands the payloads
+   * on, in order, to `#onArqPayload`). From an unknown address, only Selective Repeat DATA
+   * number 0 can open a session, and only if its payload would admit a plain datagram (a valid,
+   * free name, or a password attempt, after an optional token echo): anything else leaves no
+   * state and gets no ACK, so forged sources cost nothing, as with plain UDP. A plain user's ARQ
+   * datagram is ignored.
+   */
+  #onArq(msg: Buffer, rinfo: dgram.RemoteInfo, key: string, peer: UdpPeer | undefined, now: number): void {
+    if (peer !== undefined) {
+      peer.arq?.onDatagram(msg);
+      return;
+    }
+    if (!opensArqSession(msg, this.#opts.arq)) return; // a stray: an old session's packet, another protocol
+    const payload = msg.subarray(ARQ_HEADER_BYTES);
+    if (payload.length > this.#opts.maxLineBytes) {
+      this.#replyToStranger(rinfo, key, this.#render(refusal('line_too_long', { max: this.#opts.maxLineBytes })), msg.length, undefined);
+      return;
+    }
+    const lines = splitDatagram(payload);
+    let first = 0;
+    let validated = false;
+    for (; first < lines.length; first++) {
+      const control = parseTokenLine(lines[first] as string);
+      if (control === undefined) break;
+      if (control.kind === 'echo' && this.#tokens.check(control.token, rinfo.address, rinfo.port, now)) validated = true;
+    }
+    if (first === lines.length) return;
+    if (isEcho(lines[first] as string, this.#sent)) {
+      this.#quarantineSource(key, `udp ${formatHostPort(normalizeAddress(rinfo.address), rinfo.port)}`, now);
+      return;
+    }
+    const admitted = this.#admit(lines[first] as string, rinfo, key, now, msg.length, validated, true);
+    // Now the session takes the packet: it ACKs it and delivers the payload (the name) to the hub.
+    admitted?.arq?.onDatagram(msg);
+  }
+
+  /** The next payload of a reliable user, in order: the lines of one plain datagram. */
+  #onArqPayload(peer: UdpPeer, payload: Uint8Array): void {
+    if (peer.closed || payload.length === 0) return;
+    if (payload.length > this.#opts.maxLineBytes) {
+      peer.deliver(refusal('line_too_long', { max: this.#opts.maxLineBytes }));
+      return;
+    }
+    const now = this.#opts.timers.now();
+    const lines = splitDatagram(payload);
+    let first = 0;
+    for (; first < lines.length; first++) {
+      const control = parseTokenLine(lines[first] as string);
+      if (control === undefined) break;
+      if (control.kind === 'request') peer.sendLine(`${TOKEN_PREFIX}${this.#tokens.make(peer.replyAddress, peer.port, now)}`);
+      else if (!peer.validated && this.#tokens.check(control.token, peer.replyAddress, peer.port, now)) {
+        peer.validate();
+        this.#counters.validations++;
+      }
+    }
+    this.#input(peer, lines, first, now);
+  }
+
+  /** A reliable user's datagram to the wire: while unvalidated, every one counts for the 3x limit. */
+  transmitArq(peer: UdpPeer, datagram: Uint8Array): void {
+    // Retransmissions and ACKs too: withheld, a packet is lost, and the session resends or gives up.
+    if (!peer.validated && !this.#withinBudget(peer, datagram.length, false)) return;
+    this.socket.send(datagram, peer.port, peer.replyAddress, peer.onSent);
+  }
+
+  /** A reliable user's session ended by itself: nothing acknowledged (gave up), or too much queued. */
+  arqEnded(peer: UdpPeer, why: ArqSessionEnd): void {
+    if (peer.closed) return;
+    if (why === 'overflow') {
+      peer.close('slow');
+      return;
+    }
+    const retries = this.#opts.arq.maxRetries;
+    peer.leaveArgs = { retries };
+    this.#logError(this.#hub.t('log_udp_gave_up', { peer: peer.id, retries }));
+    peer.close('no_ack');
+  }
+
+  #attachArq(peer: UdpPeer): void {
+    peer.arq = new ArqSession(this.#opts.arq, this.#opts.timers, {
+      transmit: (d) => this.transmitArq(peer, d),
+      deliver: (p) => this.#onArqPayload(peer, p),
+      end: (why) => this.arqEnded(peer, why),
+    });
   }
 
   /**
@@ -439,7 +558,7 @@ class UdpTransportImpl implements UdpTransport {
    * so forged sources cost nothing to keep. A command from a stranger is never executed: it is
    * just a name that is not valid.
    */
-  #admit(firstLine: string, rinfo: dgram.RemoteInfo, key: string, now: number, bytes: number, validated: boolean): UdpPeer | undefined {
+  #admit(firstLine: string, rinfo: dgram.RemoteInfo, key: string, now: number, bytes: number, validated: boolean, reliable: boolean): UdpPeer | undefined {
     const first = sanitize(firstLine).trim();
     const hub = this.#hub;
     const passwordAttempt = hub.options.password !== undefined && first.startsWith('/');
@@ -453,7 +572,8 @@ class UdpTransportImpl implements UdpTransport {
     const rate = this.#opts.rateLimit;
     const trusted = validated || this.#trusted(rinfo.address);
     const bucket = rate && new TokenBucket(rate.ratePerSec, rate.burst, this.#opts.timers.now);
-    const peer = new UdpPeer(this, rinfo.address, rinfo.port, now, bucket, trusted, this.#opts.maxLineBytes, hub.options.lang);
+    const peer = new UdpPeer(this, rinfo.address, rinfo.port, now, bucket, trusted, this.#opts.maxLineBytes, hub.options.lang, reliable);
+    if (reliable) this.#attachArq(peer);
     if (validated) this.#counters.validations++;
     if (!trusted) {
       peer.bytesIn = bytes;
@@ -461,7 +581,10 @@ class UdpTransportImpl implements UdpTransport {
       peer.roomBudget = new TokenBucket(room.ratePerSec, room.burst, this.#opts.timers.now);
     }
     this.peers.set(peer.key, peer);
-    if (hub.logging) hub.options.log(hub.t('log_connected', { peer: peer.id }));
+    if (hub.logging) {
+      hub.options.log(hub.t('log_connected', { peer: peer.id }));
+      if (reliable) hub.options.log(hub.t('log_udp_reliable', { peer: peer.id, window: this.#opts.arq.window, retries: this.#opts.arq.maxRetries }));
+    }
     return hub.connect(peer) ? peer : undefined;
   }
 
@@ -521,6 +644,10 @@ class UdpTransportImpl implements UdpTransport {
       this.#lastData = Buffer.from(line, 'utf8');
     }
     const data = this.#lastData;
+    if (peer.arq !== undefined) {
+      this.#sendReliable(peer, peer.arq, data, line);
+      return;
+    }
     if (!peer.validated && !this.#withinBudget(peer, data.length, room)) return;
     if (this.#hub.session(peer)?.name === undefined) {
       // Not a user yet (password given, name pending, or being refused): the per-IP reply limit too.
@@ -529,6 +656,18 @@ class UdpTransportImpl implements UdpTransport {
     if (!peer.validated) this.#remember(line);
     // Datagram boundaries frame the message: no newline.
     this.socket.send(data, peer.port, peer.replyAddress, peer.onSent);
+  }
+
+  /**
+   * To a reliable user: queued in its session (which copies the bytes into a DATA packet, and
+   * resends it until acknowledged). The 3x limit is applied per datagram on the wire instead
+   * (`transmitArq`): a retransmission costs as much as the first copy. A full queue ends the
+   * session, and the user leaves as too slow.
+   */
+  #sendReliable(peer: UdpPeer, arq: ArqSession, data: Buffer, line: string): void {
+    if (this.#hub.session(peer)?.name === undefined && !this.#strangerBucket.take()) return;
+    if (!peer.validated) this.#remember(line);
+    arq.send(data);
   }
 
   /** The anti-amplification limit for replies, and the byte rate for the room's traffic. */
@@ -565,8 +704,16 @@ class UdpTransportImpl implements UdpTransport {
 
   forget(peer: UdpPeer, reason: LeaveReason): void {
     if (this.peers.get(peer.key) === peer) this.peers.delete(peer.key);
+    const arq = peer.arq;
+    if (arq !== undefined) {
+      arq.close(); // what was sent once (a goodbye) is not resent: nobody would ACK it
+      if (this.#hub.logging) {
+        const s = arq.stats;
+        this.#hub.options.log(this.#hub.t('log_udp_arq_stats', { peer: peer.id, sent: s.sent, retransmissions: s.retransmissions, delivered: s.delivered, duplicates: s.duplicatesDiscarded }));
+      }
+    }
     // Never back into the hub synchronously (see Peer.close).
-    queueMicrotask(() => this.#hub.leave(peer, reason));
+    queueMicrotask(() => this.#hub.leave(peer, reason, peer.leaveArgs));
   }
 
   /**
@@ -594,6 +741,7 @@ class UdpTransportImpl implements UdpTransport {
 
   async close(_graceMs?: number): Promise<void> {
     this.#opts.timers.clear(this.#sweepTimer);
+    for (const peer of this.peers.values()) peer.arq?.close(); // no retransmission timer outlives the socket
     // Let queued goodbyes leave before the socket closes.
     await new Promise<void>((resolve) => setImmediate(resolve));
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
@@ -607,6 +755,7 @@ function onSweepTimer(transport: UdpTransportImpl): void {
 /** Binds the UDP transport for `hub`. */
 export async function listenUdp(hub: Hub, options: Partial<UdpOptions> = {}): Promise<UdpTransport> {
   const opts: UdpOptions = { ...UDP_DEFAULTS, ...options };
+  checkArqSessionOptions(opts.arq);
   const type = opts.host.includes(':') ? 'udp6' : 'udp4';
   const socket = dgram.createSocket({ type, reuseAddr: false });
   const transport = new UdpTransportImpl(hub, socket, opts);

@@ -11,6 +11,8 @@ export interface FakePeerOptions {
   maxLineBytes?: number;
   lang?: Lang;
   provisional?: boolean;
+  /** A reliable UDP peer (ARQ). */
+  reliable?: boolean;
 }
 
 /**
@@ -26,6 +28,7 @@ export class FakePeer implements Peer {
   readonly maxLineBytes: number;
   readonly lang: Lang;
   readonly provisional: boolean;
+  readonly reliable: boolean;
   /** Events delivered while the peer was open. */
   readonly events: ChatEvent[] = [];
   /** Lines sent while the peer was open. */
@@ -42,6 +45,7 @@ export class FakePeer implements Peer {
     this.maxLineBytes = options.maxLineBytes ?? 4096;
     this.lang = options.lang ?? 'es';
     this.provisional = options.provisional ?? false;
+    this.reliable = options.reliable ?? false;
     this.id = `${this.transport} ${id}`;
   }
 

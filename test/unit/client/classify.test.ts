@@ -50,6 +50,7 @@ test('classify - rooms, history and moderation: a replayed message is past, oper
   assert.equal(past.params['from'], 'ana');
   assert.deepEqual(names('[12:03] ana: hola'), ['ana']);
   assert.deepEqual(names('Usuarios: @profe, ana'), ['profe', 'ana']);
+  assert.deepEqual(names('Usuarios: ana, lee (fiable), @profe (fiable)'), ['ana', 'lee', 'profe'], 'the reliable mark is not part of the name');
   assert.deepEqual(names(text('es', 'user_moved', { name: 'ana', room: 'juegos' })), ['ana']);
   assert.deepEqual(names(text('en', 'user_removed_because', { name: 'eve', by: 'profe', because: 'spam' })), ['eve', 'profe']);
   assert.deepEqual(names(text('es', 'room_entered', { room: 'juegos', users: 'bob, ana' })), ['bob', 'ana']);

@@ -41,3 +41,11 @@ test('client options - --tls --insecure skips the check, --tls alone checks agai
   assert.deepEqual(connectOptions({ tls: true }, false, false).tls, { ca: undefined, insecure: false });
   assert.equal(connectOptions({}, false, false).tls, undefined);
 });
+
+test('client options - --fiable (--reliable) is reliable UDP: with --udp only, never with --bare', () => {
+  assert.equal(connectOptions({}, true, false).reliable, false);
+  assert.equal(connectOptions({ fiable: true }, true, false).reliable, true);
+  assert.equal(connectOptions({ reliable: true }, true, false).reliable, true);
+  assert.throws(() => connectOptions({ fiable: true }, false, false), badOption('--udp'));
+  assert.throws(() => connectOptions({ reliable: true }, true, true), badOption('--bare'));
+});

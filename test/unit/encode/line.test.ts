@@ -29,6 +29,10 @@ for (const lang of LANGS) {
     for (const reason of ['disconnected', 'connection_lost', 'timeout', 'slow', 'flood', 'kicked', 'server_shutdown', 'error', 'unreachable', 'echo', 'displaced'] as const) {
       assert.deepEqual(render({ kind: 'left', room: 'general', name: 'ana', reason }, lang), [t('user_left_because', { name: 'ana', reason: t(`reason_${reason}`) })], reason);
     }
+    assert.deepEqual(render({ kind: 'left', room: 'general', name: 'lee', reason: 'no_ack', reasonArgs: { retries: 10 } }, lang), [
+      t('user_left_because', { name: 'lee', reason: t('reason_no_ack', { retries: 10 }) }),
+    ]);
+    assert.match(render({ kind: 'left', room: 'general', name: 'lee', reason: 'no_ack', reasonArgs: { retries: 10 } }, lang)[0] ?? '', / 10 /);
     assert.deepEqual(render({ kind: 'left', room: 'general', name: 'eve', reason: 'removed', by: 'profe' }, lang), [t('user_removed', { name: 'eve', by: 'profe' })]);
     assert.deepEqual(render({ kind: 'left', room: 'general', name: 'eve', reason: 'removed', by: 'profe', because: 'spam' }, lang), [
       t('user_removed_because', { name: 'eve', by: 'profe', because: 'spam' }),
@@ -60,6 +64,10 @@ for (const lang of LANGS) {
   test(`line encoder (${lang}) - /listar and /salas lists, cut to the line bound, operators marked`, () => {
     assert.deepEqual(render({ kind: 'users', room: 'general', users: [{ name: 'ana', operator: false }, { name: 'bob', operator: false }] }, lang), [t('user_list', { users: 'ana, bob' })]);
     assert.deepEqual(render({ kind: 'users', room: 'general', users: [{ name: 'profe', operator: true }, { name: 'bob', operator: false }] }, lang), [t('user_list', { users: '@profe, bob' })]);
+    // A reliable UDP user (--fiable) is marked after the name; the others are as the seed listed them.
+    const marked = render({ kind: 'users', room: 'general', users: [{ name: 'ana', operator: false }, { name: 'lee', operator: false, reliable: true }, { name: 'profe', operator: true, reliable: true }] }, lang);
+    assert.deepEqual(marked, [t('user_list', { users: `ana, ${t('user_list_reliable', { name: 'lee' })}, ${t('user_list_reliable', { name: '@profe' })}` })]);
+    assert.equal(marked[0], lang === 'es' ? 'Usuarios: ana, lee (fiable), @profe (fiable)' : 'Users: ana, lee (reliable), @profe (reliable)');
     const rooms = [
       { name: 'general', users: 3 },
       { name: 'juegos', users: 1 },

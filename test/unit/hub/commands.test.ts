@@ -25,6 +25,23 @@ test('hub - /listar answers only the asker with the users in join order', () => 
   assert.deepEqual(carl.take(), []);
 });
 
+test('hub - /listar marks reliable UDP users, and only them: the event carries reliable only when true', () => {
+  const room = fakeRoom();
+  const ana = room.join('ana');
+  room.join('lee', { transport: 'udp', reliable: true });
+  room.join('bob', { transport: 'udp' });
+  room.drain();
+  ana.events.length = 0;
+  room.hub.input(ana, '/listar');
+  assert.deepEqual(ana.take(), ['Usuarios: ana, lee (fiable), bob']);
+  const list = ana.events.find((e) => e.kind === 'users');
+  assert.deepEqual(list, {
+    kind: 'users',
+    room: 'general',
+    users: [{ name: 'ana', operator: false }, { name: 'lee', operator: false, reliable: true }, { name: 'bob', operator: false }],
+  });
+});
+
 test('hub - /listar answers to /list and to any case', () => {
   const { hub, ana } = threeUsers();
   for (const spelling of ['/list', '/LISTAR', '/List']) hub.input(ana, spelling);
