@@ -13,12 +13,15 @@
  * - Output does not go through `ws.send`: a broadcast is rendered once per language and framed
  *   once (an unmasked text frame: `textFrame`), and every receiver queues that same Buffer; the
  *   frames queued for one receiver in one event-loop turn are written together, in one write.
- *   Control frames (ping, close) still go through `ws`, and are only sent with our queue flushed.
+ *   Room notices (joins, leaves, renames) go through the notice window shared by every
+ *   WebSocket peer (notice-window.ts): a join storm of N users is O(N) writes, not O(N^2).
+ *   Control frames still go through `ws`: a close only with our queue flushed; a ping (one sweep
+ *   over every peer each `pingIntervalMs`, not a timer per connection) whenever it is due.
  * - Same rules as a TCP user: past the rate's burst, frames wait (bounded) and the socket is
  *   not read (`ws.pause()`); held back past `floodKickMs` is a flood. Bytes queued for a
  *   receiver (ours and the socket's) are bounded by `maxQueuedBytes`: past it the user is
  *   dropped as slow. A registration timeout; pings every `pingIntervalMs`, and a user that has
- *   answered nothing for as long again leaves as lost.
+ *   answered nothing from one ping to the next leaves as lost.
  * - Binary frames are closed with 1003, invalid UTF-8 with 1007 and an oversized frame with
  *   1009 (by `ws`); the room only hears that the user left.
  * - A `resume` token (WelcomeFrame) lets a page that reconnects take its name back from its own
@@ -31,7 +34,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { JsonEncoder, helloFrame } from '../encode/json.js';
-import { type ChatEvent, type History, refusal, type Welcome, WELCOME_LIST_MAX } from '../hub/events.js';
+import { type ChatEvent, type History, isNotice, refusal, type Welcome, WELCOME_LIST_MAX } from '../hub/events.js';
 import { GENERAL_ROOM, type Hub, type Session } from '../hub/hub.js';
 import type { Lang, LeaveReason } from '../hub/messages.js';
 import { parseLang } from '../hub/messages.js';
@@ -42,6 +45,7 @@ import { Room } from '../hub/room.js';
 import { WS_PATH, WS_PROTOCOL_VERSION } from '../protocol/ws-frames.js';
 import { realTimers, type Timer, type Timers } from '../util/clock.js';
 import { VERSION } from '../util/version.js';
+import { type JoinedNotices, NoticeWindow, PendingNotices } from './notice-window.js';
 import { DEFAULT_WEB_DIR, rawAnswer, requestPath, type SiteAnswers, serveRequest, StaticSite } from './http.js';
 import { formatHostPort, normalizeAddress } from './stream-peer.js';
 import { closeAll, TCP_DEFAULTS } from './tcp.js';
@@ -142,6 +146,8 @@ export interface WsTransport extends Transport {
   readonly peers: ReadonlySet<WsPeer>;
   readonly site: StaticSite;
   readonly stats: WsStats;
+  /** Resolves once the room notices pending now, if any, have been written (see notice-window.ts). */
+  noticesFlushed(): Promise<void>;
 }
 
 /** How a server starts its browser port (`--http-port`). */
@@ -170,6 +176,10 @@ class WsContext {
   readonly tokens = new Map<string, ResumeEntry>();
   readonly hello: Record<Lang, Buffer>;
   refusedUpgrades = 0;
+  /** Room notices of every peer, as frames keyed by the frame Buffer (see notice-window.ts). */
+  readonly notices = new NoticeWindow<Buffer>(frameBytes, () => this.peers.size);
+  /** The heartbeat: one sweep over every peer each `pingIntervalMs`, not a timer per connection. */
+  heartbeat: Timer | undefined;
   // The last JSON text framed, and its frame: a broadcast's receivers share one Buffer.
   #lastJson = '';
   #lastFrame: Buffer = Buffer.alloc(0);
@@ -185,6 +195,16 @@ class WsContext {
       defaultRoom: GENERAL_ROOM,
     };
     this.hello = { es: textFrame(helloFrame({ ...base, lang: 'es' })), en: textFrame(helloFrame({ ...base, lang: 'en' })) };
+  }
+
+  startHeartbeat(): void {
+    const { timers, pingIntervalMs } = this.opts;
+    if (pingIntervalMs > 0) this.heartbeat = timers.set(pingIntervalMs, onHeartbeat, this).unref();
+  }
+
+  /** Pings every peer; a peer that answered nothing since the last sweep leaves as lost. */
+  sweep(): void {
+    for (const peer of this.peers) peer.ping();
   }
 
   /** The frame of `json`: the same Buffer for every receiver handed the same string in a row. */
@@ -253,6 +273,7 @@ export async function listenWs(hub: Hub, options: Partial<WsOptions> = {}): Prom
   server.listen({ host: opts.host, port: opts.port });
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
   server.on('error', (err) => opts.onAcceptError(err));
+  ctx.startHeartbeat();
   const address = server.address() as AddressInfo;
   return {
     kind: 'http',
@@ -261,6 +282,7 @@ export async function listenWs(hub: Hub, options: Partial<WsOptions> = {}): Prom
     secure,
     peers: ctx.peers,
     site,
+    noticesFlushed: () => ctx.notices.flushed(),
     get stats(): WsStats {
       return { peers: ctx.peers.size, refusedUpgrades: ctx.refusedUpgrades, resumeTokens: ctx.tokens.size };
     },
@@ -270,6 +292,9 @@ export async function listenWs(hub: Hub, options: Partial<WsOptions> = {}): Prom
         server.closeIdleConnections();
       }),
     close: async (graceMs) => {
+      ctx.notices.flush(); // leave notices of the last moments are written before the goodbye
+      opts.timers.clear(ctx.heartbeat);
+      ctx.heartbeat = undefined;
       for (const token of ctx.tokens.values()) opts.timers.clear(token.expiry);
       ctx.tokens.clear();
       server.closeAllConnections(); // HTTP requests; upgraded sockets are the peers'
@@ -394,7 +419,8 @@ export class WsPeer implements Peer {
   #warnedAt = -Infinity;
   #paceTimer: Timer | undefined;
   #registrationTimer: Timer | undefined;
-  #pingTimer: Timer | undefined;
+  /** The room notices this peer was sent and has not written yet (see notice-window.ts). */
+  readonly #notices = new PendingNotices();
   /** Nothing has come from the client since the last ping. */
   #silent = false;
 
@@ -421,7 +447,7 @@ export class WsPeer implements Peer {
 
   /** Bytes waiting for this peer: our queue and the socket's buffer. */
   get queuedBytes(): number {
-    return this.#pendingBytes + this.socket.writableLength;
+    return this.#pendingBytes + this.#notices.bytes + this.socket.writableLength;
   }
 
   start(): void {
@@ -436,9 +462,8 @@ export class WsPeer implements Peer {
     if (hub.logging) hub.options.log(hub.t('log_connected', { peer: this.id }));
     this.socket.write(this.#ctx.hello[this.lang]);
     if (!hub.connect(this)) return;
-    const { timers, registrationTimeoutMs, pingIntervalMs } = opts;
+    const { timers, registrationTimeoutMs } = opts;
     if (registrationTimeoutMs > 0) this.#registrationTimer = timers.set(registrationTimeoutMs, onRegistrationTimeout, this);
-    if (pingIntervalMs > 0) this.#pingTimer = timers.set(pingIntervalMs, onPingTimer, this);
   }
 
   // --- output ---
@@ -456,7 +481,32 @@ export class WsPeer implements Peer {
     }
     if (event.kind === 'joined' && this.#joining) return;
     if (event.kind === 'renamed' && event.echo) this.#renamed(event.name);
-    this.send(this.#ctx.frameOf(encoder.frame(event, this.lang)));
+    const frame = this.#ctx.frameOf(encoder.frame(event, this.lang));
+    if (isNotice(event)) this.#sendNotice(frame);
+    else this.send(frame);
+  }
+
+  /**
+   * A room notice goes to the notice window shared by every WebSocket peer: written with the
+   * window (up to lazyFlushMs later, one write for all of it) or with this peer's next frame.
+   */
+  #sendNotice(frame: Buffer): void {
+    const notices = this.#notices;
+    const seq = this.#ctx.notices.seq(frame, notices.last);
+    const size = this.#ctx.notices.sizeOf(seq);
+    if (this.#overBound(size)) {
+      this.close('slow');
+      return;
+    }
+    this.#ctx.notices.note(notices, this, seq, size);
+  }
+
+  /** Would `bytes` more take this peer past its bound? (a burst to a peer keeping up may, as StreamPeer) */
+  #overBound(bytes: number): boolean {
+    const pending = this.#pendingBytes + this.#notices.bytes + bytes;
+    const unsent = this.socket.writableLength;
+    const bound = this.#ctx.opts.maxQueuedBytes;
+    return pending + unsent > bound && (unsent > 0 || pending > bound * BURST_FACTOR);
   }
 
   #welcome(event: Welcome): void {
@@ -484,15 +534,13 @@ export class WsPeer implements Peer {
   send(frame: Buffer): void {
     if (this.#closed) return;
     const bytes = frame.length;
-    const pending = this.#pendingBytes + bytes;
-    const unsent = this.socket.writableLength;
-    const bound = this.#ctx.opts.maxQueuedBytes;
-    if (pending + unsent > bound && (unsent > 0 || pending > bound * BURST_FACTOR)) {
+    if (this.#overBound(bytes)) {
       this.close('slow');
       return;
     }
+    if (this.#notices.from >= 0) this.#pendingBytes += this.#ctx.notices.take(this.#notices, this.#pending); // notices go first
     this.#pending.push(frame);
-    this.#pendingBytes = pending;
+    this.#pendingBytes += bytes;
     if (this.#dirty) return;
     this.#dirty = true;
     dirty.push(this);
@@ -505,6 +553,7 @@ export class WsPeer implements Peer {
   /** Writes what is queued in one write (a copy into one buffer, or one writev for large batches). */
   flush(): void {
     this.#dirty = false;
+    if (this.#notices.from >= 0) this.#pendingBytes += this.#ctx.notices.take(this.#notices, this.#pending);
     const pending = this.#pending;
     const bytes = this.#pendingBytes;
     if (pending.length === 0) return;
@@ -524,6 +573,36 @@ export class WsPeer implements Peer {
     pending.length = 0;
   }
 
+  /**
+   * The notice window is being written: this peer writes the runs of it that it was sent (all of
+   * it, usually, or all but its own join) as slices of one buffer shared by every peer.
+   */
+  flushNotices(window: () => JoinedNotices): void {
+    if (this.#notices.from < 0 || this.#closed) return;
+    if (this.#pendingBytes > 0) {
+      this.flush(); // frames are queued behind the notices: all go together, in order
+      return;
+    }
+    const { socket } = this;
+    if (socket.destroyed || this.ws.readyState !== 1) {
+      this.#notices.clear();
+      return;
+    }
+    const joined = window();
+    const runs = this.#ctx.notices.runs(this.#notices, joined);
+    // A socket that is backed up gets a copy: a slice waiting in its buffer would keep the whole window alive.
+    const backedUp = socket.writableLength > 0;
+    if (runs.length === 1) {
+      const run = runs[0] as Buffer;
+      socket.write(backedUp && run.length < joined.data.length ? Buffer.from(run) : run);
+    } else if (backedUp) socket.write(Buffer.concat(runs));
+    else {
+      socket.cork();
+      for (const run of runs) socket.write(run);
+      socket.uncork();
+    }
+  }
+
   /** Ends the connection for `reason` (with a WebSocket close `code` other than the reason's own). */
   close(reason: LeaveReason, code = closeCode(reason)): void {
     if (this.#closed) return;
@@ -534,6 +613,7 @@ export class WsPeer implements Peer {
     if (reason === 'slow' || reason === 'connection_lost') {
       this.#pending.length = 0;
       this.#pendingBytes = 0;
+      this.#notices.clear();
       ws.terminate();
       return;
     }
@@ -549,10 +629,8 @@ export class WsPeer implements Peer {
     const { timers } = this.#ctx.opts;
     timers.clear(this.#paceTimer);
     timers.clear(this.#registrationTimer);
-    timers.clear(this.#pingTimer);
     this.#paceTimer = undefined;
     this.#registrationTimer = undefined;
-    this.#pingTimer = undefined;
   }
 
   /** The socket is gone: the hub hears of it, once. */
@@ -562,6 +640,7 @@ export class WsPeer implements Peer {
     this.#stopTimers();
     this.#pending.length = 0;
     this.#pendingBytes = 0;
+    this.#notices.clear();
     this.#backlog = undefined;
     peers.delete(this);
     const token = this.#resume;
@@ -617,9 +696,8 @@ export class WsPeer implements Peer {
     this.#heard();
   }
 
-  /** The heartbeat: a ping, or, when nothing came since the last one, the end of a lost connection. */
+  /** The heartbeat's sweep: a ping, or, when nothing came since the last one, the end of a lost connection. */
   ping(): void {
-    this.#pingTimer = undefined;
     if (this.#closed) return;
     if (this.#silent) {
       this.closeReason = 'connection_lost';
@@ -627,9 +705,7 @@ export class WsPeer implements Peer {
       return;
     }
     this.#silent = true;
-    this.ws.ping();
-    const { timers, pingIntervalMs } = this.#ctx.opts;
-    this.#pingTimer = timers.set(pingIntervalMs, onPingTimer, this);
+    this.ws.ping(); // may go ahead of frames queued this turn: a ping is not part of the stream of events
   }
 
   registrationTimedOut(): void {
@@ -857,8 +933,9 @@ function onRegistrationTimeout(peer: WsPeer): void {
   peer.registrationTimedOut();
 }
 
-function onPingTimer(peer: WsPeer): void {
-  peer.ping();
+function onHeartbeat(ctx: WsContext): void {
+  ctx.heartbeat?.refresh();
+  ctx.sweep();
 }
 
 function forgetToken({ tokens, token }: { tokens: Map<string, ResumeEntry>; token: string }): void {
@@ -877,3 +954,8 @@ function flushDirty(): void {
   for (const peer of peers) peer.flush();
 }
 
+
+/** A notice's bytes in the window: a frame is its own bytes. */
+function frameBytes(frame: Buffer): Buffer {
+  return frame;
+}
