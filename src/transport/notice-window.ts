@@ -9,9 +9,9 @@
  * is one write per user per window instead of one per user per join: O(N) writes, not O(N^2).
  *
  * A notice is keyed by the identity of what the peer was handed (the line string for StreamPeer,
- * the frame Buffer for WsPeer): a broadcast hands the same key to every receiver in a row, so it
- * is one entry; the same key handed again to a peer that already has it is a new broadcast, and a
- * new entry. `encode` turns a new key into its bytes (a line and its LF; a frame is its own bytes).
+ * the frame Buffer for WsPeer): a broadcast hands the same key to every receiver (one per
+ * language: the last two keys are remembered), so it is one entry per language; the same key
+ * handed again to a peer that already has it is a new broadcast, and a new entry. `encode` turns a new key into its bytes (a line and its LF; a frame is its own bytes).
  *
  * The peers keep the order of their output themselves: a peer that sends anything else while it
  * has notices pending takes them first (`take`), so a notice never overtakes nor is overtaken.
@@ -61,8 +61,11 @@ export class NoticeWindow<K> {
   /** The window's notices; seq `#base + i` is `#notices[i]`. */
   #notices: Buffer[] = [];
   #base = 0;
+  // The last two keys and their seqs: a broadcast to a room of two languages alternates two keys.
   #lastKey: K | undefined;
   #lastSeq = -1;
+  #prevKey: K | undefined;
+  #prevSeq = -1;
   #holders: NoticeHolder[] = [];
   #timer: NodeJS.Timeout | undefined;
   #waiters: (() => void)[] = [];
@@ -81,8 +84,12 @@ export class NoticeWindow<K> {
    * the broadcast in progress). Then `sizeOf(seq)` tells its bytes, and `note` records it.
    */
   seq(key: K, peerLast: number): number {
-    if (key === this.#lastKey && this.#lastSeq >= this.#base && peerLast !== this.#lastSeq) return this.#lastSeq;
+    // The peer does not hold that entry yet when its last notice is older (seqs only grow).
+    if (key === this.#lastKey && this.#lastSeq >= this.#base && peerLast < this.#lastSeq) return this.#lastSeq;
+    if (key === this.#prevKey && this.#prevSeq >= this.#base && peerLast < this.#prevSeq) return this.#prevSeq;
     this.#notices.push(this.#encode(key));
+    this.#prevKey = this.#lastKey;
+    this.#prevSeq = this.#lastSeq;
     this.#lastKey = key;
     this.#lastSeq = this.#base + this.#notices.length - 1;
     this.#timer ??= setTimeout(this.#onTimer, lazyFlushMs(this.#users()));

@@ -180,9 +180,14 @@ class WsContext {
   readonly notices = new NoticeWindow<Buffer>(frameBytes, () => this.peers.size);
   /** The heartbeat: one sweep over every peer each `pingIntervalMs`, not a timer per connection. */
   heartbeat: Timer | undefined;
-  // The last JSON text framed, and its frame: a broadcast's receivers share one Buffer.
-  #lastJson = '';
-  #lastFrame: Buffer = Buffer.alloc(0);
+  // The last two JSON texts framed, and their frames: a broadcast's receivers share one Buffer per
+  // language (one for all when the text is the same in both), however the languages alternate.
+  #aJson = '';
+  #aFrame: Buffer = Buffer.alloc(0);
+  #bJson = '';
+  #bFrame: Buffer = Buffer.alloc(0);
+  /** The slot the next new text replaces (the older one). */
+  #nextIsA = true;
 
   constructor(hub: Hub, opts: WsOptions) {
     this.hub = hub;
@@ -207,13 +212,20 @@ class WsContext {
     for (const peer of this.peers) peer.ping();
   }
 
-  /** The frame of `json`: the same Buffer for every receiver handed the same string in a row. */
+  /** The frame of `json`: the same Buffer for every receiver handed the same text. */
   frameOf(json: string): Buffer {
-    if (json !== this.#lastJson) {
-      this.#lastFrame = textFrame(json);
-      this.#lastJson = json;
+    if (json === this.#aJson) return this.#aFrame;
+    if (json === this.#bJson) return this.#bFrame;
+    const frame = textFrame(json);
+    if (this.#nextIsA) {
+      this.#aJson = json;
+      this.#aFrame = frame;
+    } else {
+      this.#bJson = json;
+      this.#bFrame = frame;
     }
-    return this.#lastFrame;
+    this.#nextIsA = !this.#nextIsA;
+    return frame;
   }
 }
 

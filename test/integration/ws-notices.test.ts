@@ -130,3 +130,34 @@ test('ws heartbeat - one sweep for every connection: joining users arms no timer
   clock.advance(pingIntervalMs);
   await within(Promise.all(pings), 3000, 'a ping to every user');
 });
+
+test('ws notices - a join heard by Spanish and English pages, alternating, is one frame per language in the window', async (t) => {
+  const { server, http, httpPort } = await webServer(t);
+  const clients = [await wsJoinAs(t, httpPort, 'es1'), await wsJoinAs(t, httpPort, 'en1', { lang: 'en' }), await wsJoinAs(t, httpPort, 'es2'), await wsJoinAs(t, httpPort, 'en2', { lang: 'en' })];
+  await within(http.noticesFlushed(), 3000, 'the joins to be written');
+  const written = new Map<string, Buffer[]>();
+  for (const peer of http.peers) {
+    const name = server.hub.session(peer)?.name as string;
+    const socket = peer.socket as unknown as { write: (data: Buffer, ...rest: unknown[]) => boolean };
+    const write = socket.write.bind(socket);
+    written.set(name, []);
+    socket.write = (data: Buffer, ...rest: unknown[]) => {
+      written.get(name)?.push(data);
+      return write(data, ...rest);
+    };
+  }
+  await joinApart(server.hub, ['ana']);
+  await within(http.noticesFlushed(), 3000, 'ana join to be written');
+  for (const c of clients) await c.waitFor((f) => f.type === 'joined' && f.name === 'ana');
+  const only = (name: string): Buffer => {
+    const got = written.get(name) ?? [];
+    assert.equal(got.length, 1, `${name}: one write`);
+    return got[0] as Buffer;
+  };
+  const same = (a: Buffer, b: Buffer): boolean => a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
+  // Every page writes a slice of the one window buffer: pages of one language the very same slice.
+  assert.ok(same(only('es1'), only('es2')), 'the Spanish pages write the same bytes of the window');
+  assert.ok(same(only('en1'), only('en2')), 'the English pages write the same bytes of the window');
+  assert.ok(!same(only('es1'), only('en1')));
+  assert.equal(only('es1').buffer, only('en1').buffer, 'one window buffer for both languages');
+});
