@@ -188,6 +188,9 @@ class WsContext {
   #bFrame: Buffer = Buffer.alloc(0);
   /** The slot the next new text replaces (the older one). */
   #nextIsA = true;
+  /** Frames are written one after another here, so a receiver's run of frames is one slice. */
+  #arena = Buffer.allocUnsafeSlow(FRAME_ARENA_BYTES);
+  #arenaUsed = 0;
 
   constructor(hub: Hub, opts: WsOptions) {
     this.hub = hub;
@@ -216,7 +219,7 @@ class WsContext {
   frameOf(json: string): Buffer {
     if (json === this.#aJson) return this.#aFrame;
     if (json === this.#bJson) return this.#bFrame;
-    const frame = textFrame(json);
+    const frame = this.#arenaFrame(json);
     if (this.#nextIsA) {
       this.#aJson = json;
       this.#aFrame = frame;
@@ -226,6 +229,26 @@ class WsContext {
     }
     this.#nextIsA = !this.#nextIsA;
     return frame;
+  }
+
+  /**
+   * `textFrame(json)`, written at the end of the frame arena: consecutive frames are consecutive
+   * bytes, which lets a receiver's run of them be written as one slice (WsPeer.send). Bytes once
+   * written are never overwritten: a full arena is left to the sockets still writing from it.
+   */
+  #arenaFrame(json: string): Buffer {
+    const length = Buffer.byteLength(json, 'utf8');
+    const total = frameHeaderBytes(length) + length;
+    if (total > FRAME_ARENA_BYTES / 4) return textFrame(json);
+    if (total > FRAME_ARENA_BYTES - this.#arenaUsed) {
+      this.#arena = Buffer.allocUnsafeSlow(FRAME_ARENA_BYTES);
+      this.#arenaUsed = 0;
+    }
+    const arena = this.#arena;
+    const start = this.#arenaUsed;
+    arena.write(json, writeFrameHeader(arena, start, length), length, 'utf8');
+    this.#arenaUsed = start + total;
+    return arena.subarray(start, start + total);
   }
 }
 
@@ -377,21 +400,35 @@ export function normalizeOrigin(origin: string): string | undefined {
 /** An unmasked, final text frame carrying `json` (RFC 6455 5.2): header and payload in one Buffer. */
 export function textFrame(json: string): Buffer {
   const length = Buffer.byteLength(json, 'utf8');
-  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = 0x81;
-  if (header === 2) frame[1] = length;
-  else if (header === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-    frame.writeUInt32BE(length >>> 0, 6);
-  }
-  frame.write(json, header, 'utf8');
+  const frame = Buffer.allocUnsafe(frameHeaderBytes(length) + length);
+  frame.write(json, writeFrameHeader(frame, 0, length), 'utf8');
   return frame;
 }
+
+function frameHeaderBytes(length: number): number {
+  return length < 126 ? 2 : length < 65536 ? 4 : 10;
+}
+
+/** Writes a final text frame's header for a `length`-byte payload at `at`; returns where the payload goes. */
+function writeFrameHeader(buf: Buffer, at: number, length: number): number {
+  buf[at] = 0x81;
+  if (length < 126) {
+    buf[at + 1] = length;
+    return at + 2;
+  }
+  if (length < 65536) {
+    buf[at + 1] = 126;
+    buf.writeUInt16BE(length, at + 2);
+    return at + 4;
+  }
+  buf[at + 1] = 127;
+  buf.writeUInt32BE(Math.floor(length / 2 ** 32), at + 2);
+  buf.writeUInt32BE(length >>> 0, at + 6);
+  return at + 10;
+}
+
+/** Size of one frame arena (see WsContext.frameOf); frames over a quarter of it get a buffer of their own. */
+const FRAME_ARENA_BYTES = 64 * 1024;
 
 /** How far past its bound one turn's batch may go for a peer whose socket keeps up (as StreamPeer). */
 const BURST_FACTOR = 8;
@@ -416,7 +453,13 @@ export class WsPeer implements Peer {
   closeReason: LeaveReason | undefined;
   readonly #ctx: WsContext;
   readonly #remotePort: number;
+  /** Closed pieces of output, in order; then the open piece, `#openBuf[#openStart, #openEnd)`, extended while frames come in a row. */
   #pending: Buffer[] = [];
+  #openBuf: ArrayBufferLike | undefined;
+  #openStart = 0;
+  #openEnd = 0;
+  /** The open piece's first frame (written as it is when the piece is that frame alone). */
+  #openFirst: Buffer | undefined;
   #pendingBytes = 0;
   #dirty = false;
   #closed = false;
@@ -550,8 +593,17 @@ export class WsPeer implements Peer {
       this.close('slow');
       return;
     }
-    if (this.#notices.from >= 0) this.#pendingBytes += this.#ctx.notices.take(this.#notices, this.#pending); // notices go first
-    this.#pending.push(frame);
+    if (this.#notices.from >= 0) this.#takeNotices(); // notices go first
+    const offset = frame.byteOffset;
+    if (offset === this.#openEnd && frame.buffer === this.#openBuf) {
+      this.#openEnd = offset + bytes; // the next frame of the same run: most sends end here
+    } else {
+      this.#closePiece();
+      this.#openBuf = frame.buffer;
+      this.#openStart = offset;
+      this.#openEnd = offset + bytes;
+      this.#openFirst = frame;
+    }
     this.#pendingBytes += bytes;
     if (this.#dirty) return;
     this.#dirty = true;
@@ -562,10 +614,39 @@ export class WsPeer implements Peer {
     }
   }
 
-  /** Writes what is queued in one write (a copy into one buffer, or one writev for large batches). */
+  #closePiece(): void {
+    const buf = this.#openBuf;
+    if (buf === undefined) return;
+    const first = this.#openFirst as Buffer;
+    const length = this.#openEnd - this.#openStart;
+    this.#pending.push(length === first.length ? first : Buffer.from(buf, this.#openStart, length));
+    this.#openBuf = undefined;
+    this.#openFirst = undefined;
+  }
+
+  #takeNotices(): void {
+    this.#closePiece();
+    this.#pendingBytes += this.#ctx.notices.take(this.#notices, this.#pending);
+  }
+
+  #dropQueue(): void {
+    this.#pending.length = 0;
+    this.#pendingBytes = 0;
+    this.#openBuf = undefined;
+    this.#openFirst = undefined;
+    this.#notices.clear();
+  }
+
+  /**
+   * Writes what is queued in one write: a run of frames is one slice of the frame arena; several
+   * pieces are copied into one buffer, or written as one writev for large batches. A socket that
+   * has not taken everything written before gets copies: a slice waiting in its buffer would keep
+   * its whole arena alive.
+   */
   flush(): void {
     this.#dirty = false;
-    if (this.#notices.from >= 0) this.#pendingBytes += this.#ctx.notices.take(this.#notices, this.#pending);
+    if (this.#notices.from >= 0) this.#takeNotices();
+    this.#closePiece();
     const pending = this.#pending;
     const bytes = this.#pendingBytes;
     if (pending.length === 0) return;
@@ -575,8 +656,11 @@ export class WsPeer implements Peer {
       pending.length = 0;
       return;
     }
-    if (pending.length === 1) socket.write(pending[0] as Buffer);
-    else if (bytes <= COPY_BELOW_BYTES) socket.write(Buffer.concat(pending, bytes));
+    const backedUp = socket.writableLength > 0;
+    if (pending.length === 1) {
+      const piece = pending[0] as Buffer;
+      socket.write(backedUp && piece.buffer.byteLength > piece.length ? Buffer.from(piece) : piece);
+    } else if (bytes <= COPY_BELOW_BYTES || backedUp) socket.write(Buffer.concat(pending, bytes));
     else {
       socket.cork();
       for (const frame of pending) socket.write(frame);
@@ -623,9 +707,7 @@ export class WsPeer implements Peer {
     this.#stopTimers();
     const { ws } = this;
     if (reason === 'slow' || reason === 'connection_lost') {
-      this.#pending.length = 0;
-      this.#pendingBytes = 0;
-      this.#notices.clear();
+      this.#dropQueue();
       ws.terminate();
       return;
     }
@@ -650,9 +732,7 @@ export class WsPeer implements Peer {
     const { hub, peers, tokens, opts } = this.#ctx;
     this.#closed = true;
     this.#stopTimers();
-    this.#pending.length = 0;
-    this.#pendingBytes = 0;
-    this.#notices.clear();
+    this.#dropQueue();
     this.#backlog = undefined;
     peers.delete(this);
     const token = this.#resume;

@@ -161,3 +161,35 @@ test('ws notices - a join heard by Spanish and English pages, alternating, is on
   assert.ok(!same(only('es1'), only('en1')));
   assert.equal(only('es1').buffer, only('en1').buffer, 'one window buffer for both languages');
 });
+
+test('ws frames - pages sent the same run of messages in one turn write the very same bytes: one slice of the frame arena, no copy each', async (t) => {
+  const { server, http, httpPort } = await webServer(t);
+  const clients = [await wsJoinAs(t, httpPort, 'w1'), await wsJoinAs(t, httpPort, 'w2')];
+  const talkers = await joinApart(server.hub, ['ana', 'bea', 'eva']);
+  await within(http.noticesFlushed(), 3000, 'the joins to be written');
+  for (const c of clients) await c.until('the three joins', () => c.frames.filter((f) => f.type === 'joined').length >= 3);
+  const written = new Map<string, Buffer[]>();
+  for (const peer of http.peers) {
+    const name = server.hub.session(peer)?.name as string;
+    const socket = peer.socket as unknown as { write: (data: Buffer, ...rest: unknown[]) => boolean };
+    const write = socket.write.bind(socket);
+    written.set(name, []);
+    socket.write = (data: Buffer, ...rest: unknown[]) => {
+      written.get(name)?.push(data);
+      return write(data, ...rest);
+    };
+  }
+  // Three messages in one turn: each page queues three frames, written together.
+  for (const [i, talker] of talkers.entries()) server.hub.input(talker, `mensaje ${i}`);
+  for (const c of clients) await c.until('the three messages', () => c.frames.filter((f) => f.type === 'message').length >= 3);
+  const w1 = written.get('w1') ?? [];
+  const w2 = written.get('w2') ?? [];
+  assert.equal(w1.length, 1, 'one write for the turn');
+  assert.equal(w2.length, 1, 'one write for the turn');
+  const [a, b] = [w1[0] as Buffer, w2[0] as Buffer];
+  assert.ok(a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length, 'both pages write the same memory');
+  assert.deepEqual(
+    clients[0]?.frames.filter((f) => f.type === 'message').map((f) => f.text),
+    ['mensaje 0', 'mensaje 1', 'mensaje 2'],
+  );
+});
