@@ -125,32 +125,37 @@ export class MarkerScanner {
 
   /** Feeds one chunk; `found` is called for every complete marker, in stream order. */
   push(chunk: Buffer, found: (m: Marker) => void): void {
-    let start = 0;
+    this.pushRange(chunk, 0, chunk.length, found);
+  }
+
+  /** Feeds `buf[from, end)` as the next chunk (no subarray made for it: a WebSocket frame's payload in a read). */
+  pushRange(buf: Buffer, from: number, end: number, found: (m: Marker) => void): void {
+    let start = from;
     const carry = this.#carry;
     if (carry.length > 0) {
       // The carry starts with '~'. Join it with just enough of the chunk to finish that marker.
-      const head = Buffer.concat([carry, chunk.subarray(0, MARKER_BYTES - 1)]);
+      const head = Buffer.concat([carry, buf.subarray(from, Math.min(end, from + MARKER_BYTES - 1))]);
       let i = 0;
       while (i < carry.length) {
         const p = head.indexOf(TILDE, i);
         if (p === -1 || p >= carry.length) break;
         if (head.length - p < MARKER_BYTES) {
           // Still cut (a tiny chunk): keep it all for the next one.
-          this.#carry = Buffer.concat([carry.subarray(p), chunk]);
+          this.#carry = Buffer.concat([carry.subarray(p), buf.subarray(from, end)]);
           return;
         }
         if (parseMarkerAt(head, p, this.#scratch)) {
           found(this.#scratch);
           i = p + MARKER_BYTES;
-          start = i - carry.length;
+          start = from + i - carry.length;
         } else {
           i = p + 1;
         }
       }
       this.#carry = EMPTY;
     }
-    const keep = scanMarkers(chunk, start, chunk.length, found, this.#scratch);
-    if (keep < chunk.length) this.#carry = Buffer.from(chunk.subarray(keep)); // copy: the chunk is reused
+    const keep = scanMarkers(buf, start, end, found, this.#scratch);
+    if (keep < end) this.#carry = Buffer.from(buf.subarray(keep, end)); // copy: the chunk is reused
   }
 }
 

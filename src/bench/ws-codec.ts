@@ -181,6 +181,22 @@ export class FrameReader {
 
   /** Reads (part of) a header at `p`; returns where it stopped. */
   #readHeader(chunk: Buffer, p: number, on: FrameHandler): number {
+    if (this.#headLen === 0 && p + 1 < chunk.length) {
+      // The common case: a short, final, unmasked text frame whose header is whole in this read.
+      const b0 = chunk[p] as number;
+      const b1 = chunk[p + 1] as number;
+      if (b0 === (0x80 | OP_TEXT) && b1 < 126) {
+        // As the general path below does for such a frame.
+        this.#messageOp = OP_TEXT;
+        this.#fin = true;
+        this.#left = b1;
+        if (b1 === 0) {
+          on.data(chunk, p + 2, p + 2, OP_TEXT, true);
+          this.#messageOp = 0;
+        }
+        return p + 2;
+      }
+    }
     const head = this.#head;
     while (this.#headLen < 2 && p < chunk.length) head[this.#headLen++] = chunk[p++] as number;
     if (this.#headLen < 2) return p;
@@ -331,9 +347,12 @@ export class WsCodec implements BenchCodec {
   #data(buf: Buffer, start: number, end: number, opcode: number, last: boolean): void {
     if (opcode !== OP_TEXT) return;
     if (this.#state === 'ready') {
-      this.#scanner.push(buf.subarray(start, end), (this.#sink as CodecSink).marker);
-      if (last && this.dialect !== 'ws-raw' && startsWith(buf, start, end, REFUSAL)) (this.#sink as CodecSink).note(buf.toString('utf8', start, Math.min(end, start + 190)));
-      if (this.dialect === 'sio' && last && end - start === 1 && buf[start] === 0x32) this.#reply('3'); // Engine.IO ping
+      const sink = this.#sink as CodecSink;
+      this.#scanner.pushRange(buf, start, end, sink.marker); // the hot path: no subarray per frame
+      if (!last) return;
+      // A refusal is '{"type":"refusal"...' ('r' at 9; a message has 'm' there).
+      if (buf[start + REFUSAL_AT] === REFUSAL_BYTE && this.dialect !== 'ws-raw' && startsWith(buf, start, end, REFUSAL)) sink.note(buf.toString('utf8', start, Math.min(end, start + 190)));
+      else if (end - start === 1 && buf[start] === 0x32 && this.dialect === 'sio') this.#reply('3'); // Engine.IO ping
       return;
     }
     this.#pendingBytes += end - start;
@@ -395,3 +414,5 @@ export class WsCodec implements BenchCodec {
 }
 
 const REFUSAL = '{"type":"refusal"';
+const REFUSAL_AT = REFUSAL.indexOf('refusal');
+const REFUSAL_BYTE = REFUSAL.charCodeAt(REFUSAL_AT);

@@ -4,6 +4,7 @@ import { type ChatEvent, isNotice } from '../hub/events.js';
 import type { Lang, LeaveReason } from '../hub/messages.js';
 import type { Peer, TransportKind } from '../hub/peer.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
+import { type JoinedNotices, lazyFlushMs as lazyFlushMsFor, NoticeWindow, PendingNotices } from './notice-window.js';
 
 /**
  * A `Peer` over a byte stream (TCP or TLS socket): lines out, framed with LF.
@@ -13,12 +14,11 @@ import { LineDecoder } from '../protocol/line-decoder.js';
  * flushed together on `setImmediate`, one `write()` per peer per turn instead of one per message.
  * A broadcast costs one encoding and, per receiver, a few integer updates and its share of one
  * write: receivers sent the same run of lines write the very same bytes, nothing is copied.
- *
  * Room notices (`lazy` sends: joins, leaves, renames) go to a notice window shared by every peer
- * and are written up to `lazyFlushMs()` later: each peer only notes which of the window's notices
- * it was sent, so a join costs O(1) memory however many users hear it, and when thousands of
- * users join, each user writes slices of one buffer holding the whole window instead of one
- * write per join. A notice never overtakes nor is overtaken by another line: a chat line sent
+ * (notice-window.ts) and are written up to `lazyFlushMs()` later: each peer only notes which of
+ * the window's notices it was sent, so a join costs O(1) memory however many users hear it,
+ * and when thousands of users join, each user writes slices of one buffer holding the whole
+ * window instead of one write per join. A notice never overtakes nor is overtaken by another line: a chat line sent
  * while notices are pending takes them with it.
  *
  * The queue and the socket's own buffer together are bounded by `maxQueuedBytes`: a peer that
@@ -52,12 +52,8 @@ export class StreamPeer implements Peer {
   #closed = false;
   /** A flush is scheduled for this turn. */
   #dirty = false;
-  /** The notices of the window this peer was sent: seqs #lazyFrom..#lazyLast but #lazySkips. */
-  #lazyFrom = -1;
-  #lazyLast = -1;
-  /** Seqs in #lazyFrom..#lazyLast this peer was not sent (it was the one the notice was about). */
-  #lazySkips: number[] | undefined;
-  #lazyBytes = 0;
+  /** The notices of the window this peer was sent and has not written yet. */
+  readonly #notices = new PendingNotices();
 
   constructor(socket: Socket, transport: TransportKind, maxQueuedBytes: number, maxLineBytes: number, lang: Lang = 'es', decoder?: LineDecoder) {
     this.socket = socket;
@@ -83,7 +79,7 @@ export class StreamPeer implements Peer {
 
   /** Bytes waiting for this peer (queue and pending notices) plus the socket's write buffer. */
   get queuedBytes(): number {
-    return this.#queuedBytes + this.#lazyBytes + this.socket.writableLength;
+    return this.#queuedBytes + this.#notices.bytes + this.socket.writableLength;
   }
 
   /** Renders `event` as lines (the line encoder renders a broadcast once for all its receivers) and queues them. */
@@ -112,7 +108,7 @@ export class StreamPeer implements Peer {
       this.close('slow');
       return;
     }
-    if (this.#lazyFrom >= 0) this.#takeNotices(); // pending notices go first
+    if (this.#notices.from >= 0) this.#takeNotices(); // pending notices go first
     if (encodedArena === this.#openArena && encodedStart === this.#openEnd) {
       this.#openEnd = encodedEnd; // the next line of the same run: most sends end here
     } else {
@@ -139,51 +135,27 @@ export class StreamPeer implements Peer {
 
   /** Would `bytes` more take this peer past its bound (see the class comment)? */
   #overBound(bytes: number): boolean {
-    const pending = this.#queuedBytes + this.#lazyBytes + bytes;
+    const pending = this.#queuedBytes + this.#notices.bytes + bytes;
     const unsent = this.socket.writableLength;
     if (pending + unsent <= this.maxQueuedBytes) return false;
     return unsent > 0 || pending > this.maxQueuedBytes * BURST_FACTOR;
   }
 
   #sendNotice(line: string): void {
-    const seq = noticeSeq(line, this.#lazyLast);
-    const size = noticeAt(seq).length;
+    const notices = this.#notices;
+    const seq = lineWindow.seq(line, notices.last);
+    const size = lineWindow.sizeOf(seq);
     if (this.#overBound(size)) {
       this.close('slow');
       return;
     }
-    if (this.#lazyFrom < 0) {
-      this.#lazyFrom = seq;
-      lazyDirty.push(this);
-    } else if (seq > this.#lazyLast + 1) {
-      const skips = (this.#lazySkips ??= []);
-      for (let s = this.#lazyLast + 1; s < seq; s++) skips.push(s);
-    }
-    this.#lazyLast = seq;
-    this.#lazyBytes += size;
+    lineWindow.note(notices, this, seq, size);
   }
 
   /** Moves the pending notices into the queue, in order. */
   #takeNotices(): void {
     this.#closePiece();
-    const skips = this.#lazySkips;
-    let k = 0;
-    for (let s = this.#lazyFrom; s <= this.#lazyLast; s++) {
-      if (skips !== undefined && skips[k] === s) {
-        k++;
-        continue;
-      }
-      this.#pieces.push(noticeAt(s));
-    }
-    this.#queuedBytes += this.#lazyBytes;
-    this.#clearNotices();
-  }
-
-  #clearNotices(): void {
-    this.#lazyFrom = -1;
-    this.#lazyLast = -1;
-    this.#lazySkips = undefined;
-    this.#lazyBytes = 0;
+    this.#queuedBytes += lineWindow.take(this.#notices, this.#pieces);
   }
 
   /**
@@ -194,7 +166,7 @@ export class StreamPeer implements Peer {
    */
   flush(): void {
     this.#dirty = false;
-    if (this.#lazyFrom >= 0) this.#takeNotices();
+    if (this.#notices.from >= 0) this.#takeNotices();
     const { socket } = this;
     const bytes = this.#queuedBytes;
     if (bytes === 0 || socket.destroyed) return;
@@ -219,30 +191,14 @@ export class StreamPeer implements Peer {
    * but its own join), as slices of that one buffer: a join storm of thousands of users costs each
    * user one write of shared bytes, not one buffer per notice.
    */
-  flushNotices(window: () => NoticeWindow): void {
-    if (this.#lazyFrom < 0 || this.#closed || this.socket.destroyed) return;
+  flushNotices(window: () => JoinedNotices): void {
+    if (this.#notices.from < 0 || this.#closed || this.socket.destroyed) return;
     if (this.#queuedBytes > 0) {
       this.flush(); // chat lines are queued behind the notices: all go together, in order
       return;
     }
-    const { data, offsets } = window();
-    const from = this.#lazyFrom - windowBase;
-    const last = this.#lazyLast - windowBase;
-    const skips = this.#lazySkips;
-    this.#clearNotices();
-    if (skips === undefined) {
-      this.#write([data.subarray(offsets[from], offsets[last + 1])], data);
-      return;
-    }
-    const runs: Buffer[] = [];
-    let start = from;
-    for (const skip of skips) {
-      const s = skip - windowBase;
-      if (s > start) runs.push(data.subarray(offsets[start], offsets[s]));
-      start = s + 1;
-    }
-    if (start <= last) runs.push(data.subarray(offsets[start], offsets[last + 1]));
-    this.#write(runs, data);
+    const joined = window();
+    this.#write(lineWindow.runs(this.#notices, joined), joined.data);
   }
 
   /**
@@ -323,7 +279,7 @@ export class StreamPeer implements Peer {
     this.#pieces = [];
     this.#openArena = undefined;
     this.#queuedBytes = 0;
-    this.#clearNotices();
+    this.#notices.clear();
   }
 }
 
@@ -348,86 +304,24 @@ function flushDirty(): void {
 /** Open stream peers in this process: the lazy window grows with the room. */
 let livePeers = 0;
 
-/**
- * How long a room notice may wait for company before it is written: 20 ms in a classroom,
- * growing with the number of users (a 5,000-user join storm batches ~250 ms of joins per
- * write) up to half a second. Nobody notices a join notice that late; the server notices
- * N writes per join.
- */
+/** How long a room notice may wait for company: see notice-window.ts (by default, for this process's stream peers). */
 export function lazyFlushMs(users = livePeers): number {
-  return Math.min(500, Math.max(20, Math.round(users / 20)));
+  return lazyFlushMsFor(users);
 }
 
-// --- the notice window: room notices shared by every peer, written together ---
+/** Room notices of every stream peer: `line + "\n"`, keyed by the line string. */
+const lineWindow = new NoticeWindow<string>(encodeNotice, () => livePeers);
 
-/** The window's notices, encoded once; seq `windowBase + i` is `windowNotices[i]`. */
-let windowNotices: Buffer[] = [];
-let windowBase = 0;
-let lastNoticeLine: string | undefined;
-let lastNoticeSeq = -1;
-let lazyDirty: StreamPeer[] = [];
-let lazyTimer: NodeJS.Timeout | undefined;
-
-/**
- * The seq of the notice `line` for a peer whose last notice was `peerLast`. A broadcast hands
- * the same string to every receiver in a row, so it is one entry; the same text sent again to a
- * peer that already has it is a new broadcast, and a new entry.
- */
-function noticeSeq(line: string, peerLast: number): number {
-  if (line === lastNoticeLine && lastNoticeSeq >= windowBase && peerLast !== lastNoticeSeq) return lastNoticeSeq;
-  windowNotices.push(Buffer.from(`${line}\n`, 'utf8'));
-  lastNoticeLine = line;
-  lastNoticeSeq = windowBase + windowNotices.length - 1;
-  lazyTimer ??= setTimeout(flushLazy, lazyFlushMs());
-  return lastNoticeSeq;
+function encodeNotice(line: string): Buffer {
+  return Buffer.from(`${line}\n`, 'utf8');
 }
-
-function noticeAt(seq: number): Buffer {
-  return windowNotices[seq - windowBase] as Buffer;
-}
-
-/** A window's notices in one buffer; notice `windowBase + i` is `data[offsets[i], offsets[i + 1])`. */
-interface NoticeWindow {
-  data: Buffer;
-  offsets: number[];
-}
-
-let flushWaiters: (() => void)[] = [];
 
 /**
  * Resolves once the notice window pending now, if any, has been written: its timer is the one
  * timer a server keeps for a moment after the room goes quiet (tests that count timers wait).
  */
 export function noticesFlushed(): Promise<void> {
-  if (lazyTimer === undefined) return Promise.resolve();
-  return new Promise((resolve) => flushWaiters.push(resolve));
-}
-
-function flushLazy(): void {
-  const peers = lazyDirty;
-  lazyDirty = [];
-  lazyTimer = undefined;
-  let joined: NoticeWindow | undefined;
-  const window = (): NoticeWindow => (joined ??= joinWindow(windowNotices));
-  for (const peer of peers) peer.flushNotices(window);
-  // Every peer holding notices of this window was in `peers` (a peer joins the list with its
-  // first notice), so the window can start afresh.
-  windowBase += windowNotices.length;
-  windowNotices = [];
-  const waiters = flushWaiters;
-  flushWaiters = [];
-  for (const resolve of waiters) resolve();
-}
-
-function joinWindow(notices: Buffer[]): NoticeWindow {
-  const offsets = new Array<number>(notices.length + 1);
-  let at = 0;
-  for (let i = 0; i < notices.length; i++) {
-    offsets[i] = at;
-    at += (notices[i] as Buffer).length;
-  }
-  offsets[notices.length] = at;
-  return { data: Buffer.concat(notices, at), offsets };
+  return lineWindow.flushed();
 }
 
 // --- the output arena: each line encoded once, every receiver writes slices of it ---

@@ -13,12 +13,15 @@
  * - Output does not go through `ws.send`: a broadcast is rendered once per language and framed
  *   once (an unmasked text frame: `textFrame`), and every receiver queues that same Buffer; the
  *   frames queued for one receiver in one event-loop turn are written together, in one write.
- *   Control frames (ping, close) still go through `ws`, and are only sent with our queue flushed.
+ *   Room notices (joins, leaves, renames) go through the notice window shared by every
+ *   WebSocket peer (notice-window.ts): a join storm of N users is O(N) writes, not O(N^2).
+ *   Control frames still go through `ws`: a close only with our queue flushed; a ping (one sweep
+ *   over every peer each `pingIntervalMs`, not a timer per connection) whenever it is due.
  * - Same rules as a TCP user: past the rate's burst, frames wait (bounded) and the socket is
  *   not read (`ws.pause()`); held back past `floodKickMs` is a flood. Bytes queued for a
  *   receiver (ours and the socket's) are bounded by `maxQueuedBytes`: past it the user is
  *   dropped as slow. A registration timeout; pings every `pingIntervalMs`, and a user that has
- *   answered nothing for as long again leaves as lost.
+ *   answered nothing from one ping to the next leaves as lost.
  * - Binary frames are closed with 1003, invalid UTF-8 with 1007 and an oversized frame with
  *   1009 (by `ws`); the room only hears that the user left.
  * - A `resume` token (WelcomeFrame) lets a page that reconnects take its name back from its own
@@ -31,7 +34,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { JsonEncoder, helloFrame } from '../encode/json.js';
-import { type ChatEvent, type History, refusal, type Welcome, WELCOME_LIST_MAX } from '../hub/events.js';
+import { type ChatEvent, type History, isNotice, refusal, type Welcome, WELCOME_LIST_MAX } from '../hub/events.js';
 import { GENERAL_ROOM, type Hub, type Session } from '../hub/hub.js';
 import type { Lang, LeaveReason } from '../hub/messages.js';
 import { parseLang } from '../hub/messages.js';
@@ -42,6 +45,7 @@ import { Room } from '../hub/room.js';
 import { WS_PATH, WS_PROTOCOL_VERSION } from '../protocol/ws-frames.js';
 import { realTimers, type Timer, type Timers } from '../util/clock.js';
 import { VERSION } from '../util/version.js';
+import { type JoinedNotices, NoticeWindow, PendingNotices } from './notice-window.js';
 import { DEFAULT_WEB_DIR, rawAnswer, requestPath, type SiteAnswers, serveRequest, StaticSite } from './http.js';
 import { formatHostPort, normalizeAddress } from './stream-peer.js';
 import { closeAll, TCP_DEFAULTS } from './tcp.js';
@@ -142,6 +146,8 @@ export interface WsTransport extends Transport {
   readonly peers: ReadonlySet<WsPeer>;
   readonly site: StaticSite;
   readonly stats: WsStats;
+  /** Resolves once the room notices pending now, if any, have been written (see notice-window.ts). */
+  noticesFlushed(): Promise<void>;
 }
 
 /** How a server starts its browser port (`--http-port`). */
@@ -170,9 +176,21 @@ class WsContext {
   readonly tokens = new Map<string, ResumeEntry>();
   readonly hello: Record<Lang, Buffer>;
   refusedUpgrades = 0;
-  // The last JSON text framed, and its frame: a broadcast's receivers share one Buffer.
-  #lastJson = '';
-  #lastFrame: Buffer = Buffer.alloc(0);
+  /** Room notices of every peer, as frames keyed by the frame Buffer (see notice-window.ts). */
+  readonly notices = new NoticeWindow<Buffer>(frameBytes, () => this.peers.size);
+  /** The heartbeat: one sweep over every peer each `pingIntervalMs`, not a timer per connection. */
+  heartbeat: Timer | undefined;
+  // The last two JSON texts framed, and their frames: a broadcast's receivers share one Buffer per
+  // language (one for all when the text is the same in both), however the languages alternate.
+  #aJson = '';
+  #aFrame: Buffer = Buffer.alloc(0);
+  #bJson = '';
+  #bFrame: Buffer = Buffer.alloc(0);
+  /** The slot the next new text replaces (the older one). */
+  #nextIsA = true;
+  /** Frames are written one after another here, so a receiver's run of frames is one slice. */
+  #arena = Buffer.allocUnsafeSlow(FRAME_ARENA_BYTES);
+  #arenaUsed = 0;
 
   constructor(hub: Hub, opts: WsOptions) {
     this.hub = hub;
@@ -187,13 +205,50 @@ class WsContext {
     this.hello = { es: textFrame(helloFrame({ ...base, lang: 'es' })), en: textFrame(helloFrame({ ...base, lang: 'en' })) };
   }
 
-  /** The frame of `json`: the same Buffer for every receiver handed the same string in a row. */
+  startHeartbeat(): void {
+    const { timers, pingIntervalMs } = this.opts;
+    if (pingIntervalMs > 0) this.heartbeat = timers.set(pingIntervalMs, onHeartbeat, this).unref();
+  }
+
+  /** Pings every peer; a peer that answered nothing since the last sweep leaves as lost. */
+  sweep(): void {
+    for (const peer of this.peers) peer.ping();
+  }
+
+  /** The frame of `json`: the same Buffer for every receiver handed the same text. */
   frameOf(json: string): Buffer {
-    if (json !== this.#lastJson) {
-      this.#lastFrame = textFrame(json);
-      this.#lastJson = json;
+    if (json === this.#aJson) return this.#aFrame;
+    if (json === this.#bJson) return this.#bFrame;
+    const frame = this.#arenaFrame(json);
+    if (this.#nextIsA) {
+      this.#aJson = json;
+      this.#aFrame = frame;
+    } else {
+      this.#bJson = json;
+      this.#bFrame = frame;
     }
-    return this.#lastFrame;
+    this.#nextIsA = !this.#nextIsA;
+    return frame;
+  }
+
+  /**
+   * `textFrame(json)`, written at the end of the frame arena: consecutive frames are consecutive
+   * bytes, which lets a receiver's run of them be written as one slice (WsPeer.send). Bytes once
+   * written are never overwritten: a full arena is left to the sockets still writing from it.
+   */
+  #arenaFrame(json: string): Buffer {
+    const length = Buffer.byteLength(json, 'utf8');
+    const total = frameHeaderBytes(length) + length;
+    if (total > FRAME_ARENA_BYTES / 4) return textFrame(json);
+    if (total > FRAME_ARENA_BYTES - this.#arenaUsed) {
+      this.#arena = Buffer.allocUnsafeSlow(FRAME_ARENA_BYTES);
+      this.#arenaUsed = 0;
+    }
+    const arena = this.#arena;
+    const start = this.#arenaUsed;
+    arena.write(json, writeFrameHeader(arena, start, length), length, 'utf8');
+    this.#arenaUsed = start + total;
+    return arena.subarray(start, start + total);
   }
 }
 
@@ -253,6 +308,7 @@ export async function listenWs(hub: Hub, options: Partial<WsOptions> = {}): Prom
   server.listen({ host: opts.host, port: opts.port });
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
   server.on('error', (err) => opts.onAcceptError(err));
+  ctx.startHeartbeat();
   const address = server.address() as AddressInfo;
   return {
     kind: 'http',
@@ -261,6 +317,7 @@ export async function listenWs(hub: Hub, options: Partial<WsOptions> = {}): Prom
     secure,
     peers: ctx.peers,
     site,
+    noticesFlushed: () => ctx.notices.flushed(),
     get stats(): WsStats {
       return { peers: ctx.peers.size, refusedUpgrades: ctx.refusedUpgrades, resumeTokens: ctx.tokens.size };
     },
@@ -270,6 +327,9 @@ export async function listenWs(hub: Hub, options: Partial<WsOptions> = {}): Prom
         server.closeIdleConnections();
       }),
     close: async (graceMs) => {
+      ctx.notices.flush(); // leave notices of the last moments are written before the goodbye
+      opts.timers.clear(ctx.heartbeat);
+      ctx.heartbeat = undefined;
       for (const token of ctx.tokens.values()) opts.timers.clear(token.expiry);
       ctx.tokens.clear();
       server.closeAllConnections(); // HTTP requests; upgraded sockets are the peers'
@@ -340,21 +400,35 @@ export function normalizeOrigin(origin: string): string | undefined {
 /** An unmasked, final text frame carrying `json` (RFC 6455 5.2): header and payload in one Buffer. */
 export function textFrame(json: string): Buffer {
   const length = Buffer.byteLength(json, 'utf8');
-  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = 0x81;
-  if (header === 2) frame[1] = length;
-  else if (header === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-    frame.writeUInt32BE(length >>> 0, 6);
-  }
-  frame.write(json, header, 'utf8');
+  const frame = Buffer.allocUnsafe(frameHeaderBytes(length) + length);
+  frame.write(json, writeFrameHeader(frame, 0, length), 'utf8');
   return frame;
 }
+
+function frameHeaderBytes(length: number): number {
+  return length < 126 ? 2 : length < 65536 ? 4 : 10;
+}
+
+/** Writes a final text frame's header for a `length`-byte payload at `at`; returns where the payload goes. */
+function writeFrameHeader(buf: Buffer, at: number, length: number): number {
+  buf[at] = 0x81;
+  if (length < 126) {
+    buf[at + 1] = length;
+    return at + 2;
+  }
+  if (length < 65536) {
+    buf[at + 1] = 126;
+    buf.writeUInt16BE(length, at + 2);
+    return at + 4;
+  }
+  buf[at + 1] = 127;
+  buf.writeUInt32BE(Math.floor(length / 2 ** 32), at + 2);
+  buf.writeUInt32BE(length >>> 0, at + 6);
+  return at + 10;
+}
+
+/** Size of one frame arena (see WsContext.frameOf); frames over a quarter of it get a buffer of their own. */
+const FRAME_ARENA_BYTES = 64 * 1024;
 
 /** How far past its bound one turn's batch may go for a peer whose socket keeps up (as StreamPeer). */
 const BURST_FACTOR = 8;
@@ -379,7 +453,13 @@ export class WsPeer implements Peer {
   closeReason: LeaveReason | undefined;
   readonly #ctx: WsContext;
   readonly #remotePort: number;
+  /** Closed pieces of output, in order; then the open piece, `#openBuf[#openStart, #openEnd)`, extended while frames come in a row. */
   #pending: Buffer[] = [];
+  #openBuf: ArrayBufferLike | undefined;
+  #openStart = 0;
+  #openEnd = 0;
+  /** The open piece's first frame (written as it is when the piece is that frame alone). */
+  #openFirst: Buffer | undefined;
   #pendingBytes = 0;
   #dirty = false;
   #closed = false;
@@ -396,7 +476,8 @@ export class WsPeer implements Peer {
   #warnedAt = -Infinity;
   #paceTimer: Timer | undefined;
   #registrationTimer: Timer | undefined;
-  #pingTimer: Timer | undefined;
+  /** The room notices this peer was sent and has not written yet (see notice-window.ts). */
+  readonly #notices = new PendingNotices();
   /** Nothing has come from the client since the last ping. */
   #silent = false;
 
@@ -423,7 +504,7 @@ export class WsPeer implements Peer {
 
   /** Bytes waiting for this peer: our queue and the socket's buffer. */
   get queuedBytes(): number {
-    return this.#pendingBytes + this.socket.writableLength;
+    return this.#pendingBytes + this.#notices.bytes + this.socket.writableLength;
   }
 
   start(): void {
@@ -438,9 +519,8 @@ export class WsPeer implements Peer {
     if (hub.logging) hub.options.log(hub.t('log_connected', { peer: this.id }));
     this.socket.write(this.#ctx.hello[this.lang]);
     if (!hub.connect(this)) return;
-    const { timers, registrationTimeoutMs, pingIntervalMs } = opts;
+    const { timers, registrationTimeoutMs } = opts;
     if (registrationTimeoutMs > 0) this.#registrationTimer = timers.set(registrationTimeoutMs, onRegistrationTimeout, this);
-    if (pingIntervalMs > 0) this.#pingTimer = timers.set(pingIntervalMs, onPingTimer, this);
   }
 
   // --- output ---
@@ -458,7 +538,32 @@ export class WsPeer implements Peer {
     }
     if (event.kind === 'joined' && this.#joining) return;
     if (event.kind === 'renamed' && event.echo) this.#renamed(event.name);
-    this.send(this.#ctx.frameOf(encoder.frame(event, this.lang)));
+    const frame = this.#ctx.frameOf(encoder.frame(event, this.lang));
+    if (isNotice(event)) this.#sendNotice(frame);
+    else this.send(frame);
+  }
+
+  /**
+   * A room notice goes to the notice window shared by every WebSocket peer: written with the
+   * window (up to lazyFlushMs later, one write for all of it) or with this peer's next frame.
+   */
+  #sendNotice(frame: Buffer): void {
+    const notices = this.#notices;
+    const seq = this.#ctx.notices.seq(frame, notices.last);
+    const size = this.#ctx.notices.sizeOf(seq);
+    if (this.#overBound(size)) {
+      this.close('slow');
+      return;
+    }
+    this.#ctx.notices.note(notices, this, seq, size);
+  }
+
+  /** Would `bytes` more take this peer past its bound? (a burst to a peer keeping up may, as StreamPeer) */
+  #overBound(bytes: number): boolean {
+    const pending = this.#pendingBytes + this.#notices.bytes + bytes;
+    const unsent = this.socket.writableLength;
+    const bound = this.#ctx.opts.maxQueuedBytes;
+    return pending + unsent > bound && (unsent > 0 || pending > bound * BURST_FACTOR);
   }
 
   #welcome(event: Welcome): void {
@@ -486,15 +591,22 @@ export class WsPeer implements Peer {
   send(frame: Buffer): void {
     if (this.#closed) return;
     const bytes = frame.length;
-    const pending = this.#pendingBytes + bytes;
-    const unsent = this.socket.writableLength;
-    const bound = this.#ctx.opts.maxQueuedBytes;
-    if (pending + unsent > bound && (unsent > 0 || pending > bound * BURST_FACTOR)) {
+    if (this.#overBound(bytes)) {
       this.close('slow');
       return;
     }
-    this.#pending.push(frame);
-    this.#pendingBytes = pending;
+    if (this.#notices.from >= 0) this.#takeNotices(); // notices go first
+    const offset = frame.byteOffset;
+    if (offset === this.#openEnd && frame.buffer === this.#openBuf) {
+      this.#openEnd = offset + bytes; // the next frame of the same run: most sends end here
+    } else {
+      this.#closePiece();
+      this.#openBuf = frame.buffer;
+      this.#openStart = offset;
+      this.#openEnd = offset + bytes;
+      this.#openFirst = frame;
+    }
+    this.#pendingBytes += bytes;
     if (this.#dirty) return;
     this.#dirty = true;
     dirty.push(this);
@@ -504,9 +616,39 @@ export class WsPeer implements Peer {
     }
   }
 
-  /** Writes what is queued in one write (a copy into one buffer, or one writev for large batches). */
+  #closePiece(): void {
+    const buf = this.#openBuf;
+    if (buf === undefined) return;
+    const first = this.#openFirst as Buffer;
+    const length = this.#openEnd - this.#openStart;
+    this.#pending.push(length === first.length ? first : Buffer.from(buf, this.#openStart, length));
+    this.#openBuf = undefined;
+    this.#openFirst = undefined;
+  }
+
+  #takeNotices(): void {
+    this.#closePiece();
+    this.#pendingBytes += this.#ctx.notices.take(this.#notices, this.#pending);
+  }
+
+  #dropQueue(): void {
+    this.#pending.length = 0;
+    this.#pendingBytes = 0;
+    this.#openBuf = undefined;
+    this.#openFirst = undefined;
+    this.#notices.clear();
+  }
+
+  /**
+   * Writes what is queued in one write: a run of frames is one slice of the frame arena; several
+   * pieces are copied into one buffer, or written as one writev for large batches. A socket that
+   * has not taken everything written before gets copies: a slice waiting in its buffer would keep
+   * its whole arena alive.
+   */
   flush(): void {
     this.#dirty = false;
+    if (this.#notices.from >= 0) this.#takeNotices();
+    this.#closePiece();
     const pending = this.#pending;
     const bytes = this.#pendingBytes;
     if (pending.length === 0) return;
@@ -516,14 +658,47 @@ export class WsPeer implements Peer {
       pending.length = 0;
       return;
     }
-    if (pending.length === 1) socket.write(pending[0] as Buffer);
-    else if (bytes <= COPY_BELOW_BYTES) socket.write(Buffer.concat(pending, bytes));
+    const backedUp = socket.writableLength > 0;
+    if (pending.length === 1) {
+      const piece = pending[0] as Buffer;
+      socket.write(backedUp && piece.buffer.byteLength > piece.length ? Buffer.from(piece) : piece);
+    } else if (bytes <= COPY_BELOW_BYTES || backedUp) socket.write(Buffer.concat(pending, bytes));
     else {
       socket.cork();
       for (const frame of pending) socket.write(frame);
       socket.uncork();
     }
     pending.length = 0;
+  }
+
+  /**
+   * The notice window is being written: this peer writes the runs of it that it was sent (all of
+   * it, usually, or all but its own join) as slices of one buffer shared by every peer.
+   */
+  flushNotices(window: () => JoinedNotices): void {
+    if (this.#notices.from < 0 || this.#closed) return;
+    if (this.#pendingBytes > 0) {
+      this.flush(); // frames are queued behind the notices: all go together, in order
+      return;
+    }
+    const { socket } = this;
+    if (socket.destroyed || this.ws.readyState !== 1) {
+      this.#notices.clear();
+      return;
+    }
+    const joined = window();
+    const runs = this.#ctx.notices.runs(this.#notices, joined);
+    // A socket that is backed up gets a copy: a slice waiting in its buffer would keep the whole window alive.
+    const backedUp = socket.writableLength > 0;
+    if (runs.length === 1) {
+      const run = runs[0] as Buffer;
+      socket.write(backedUp && run.length < joined.data.length ? Buffer.from(run) : run);
+    } else if (backedUp) socket.write(Buffer.concat(runs));
+    else {
+      socket.cork();
+      for (const run of runs) socket.write(run);
+      socket.uncork();
+    }
   }
 
   /** Ends the connection for `reason` (with a WebSocket close `code` other than the reason's own). */
@@ -534,8 +709,7 @@ export class WsPeer implements Peer {
     this.#stopTimers();
     const { ws } = this;
     if (reason === 'slow' || reason === 'connection_lost') {
-      this.#pending.length = 0;
-      this.#pendingBytes = 0;
+      this.#dropQueue();
       ws.terminate();
       return;
     }
@@ -551,10 +725,8 @@ export class WsPeer implements Peer {
     const { timers } = this.#ctx.opts;
     timers.clear(this.#paceTimer);
     timers.clear(this.#registrationTimer);
-    timers.clear(this.#pingTimer);
     this.#paceTimer = undefined;
     this.#registrationTimer = undefined;
-    this.#pingTimer = undefined;
   }
 
   /** The socket is gone: the hub hears of it, once. */
@@ -562,8 +734,7 @@ export class WsPeer implements Peer {
     const { hub, peers, tokens, opts } = this.#ctx;
     this.#closed = true;
     this.#stopTimers();
-    this.#pending.length = 0;
-    this.#pendingBytes = 0;
+    this.#dropQueue();
     this.#backlog = undefined;
     peers.delete(this);
     const token = this.#resume;
@@ -619,9 +790,8 @@ export class WsPeer implements Peer {
     this.#heard();
   }
 
-  /** The heartbeat: a ping, or, when nothing came since the last one, the end of a lost connection. */
+  /** The heartbeat's sweep: a ping, or, when nothing came since the last one, the end of a lost connection. */
   ping(): void {
-    this.#pingTimer = undefined;
     if (this.#closed) return;
     if (this.#silent) {
       this.closeReason = 'connection_lost';
@@ -629,9 +799,7 @@ export class WsPeer implements Peer {
       return;
     }
     this.#silent = true;
-    this.ws.ping();
-    const { timers, pingIntervalMs } = this.#ctx.opts;
-    this.#pingTimer = timers.set(pingIntervalMs, onPingTimer, this);
+    this.ws.ping(); // may go ahead of frames queued this turn: a ping is not part of the stream of events
   }
 
   registrationTimedOut(): void {
@@ -870,8 +1038,9 @@ function onRegistrationTimeout(peer: WsPeer): void {
   peer.registrationTimedOut();
 }
 
-function onPingTimer(peer: WsPeer): void {
-  peer.ping();
+function onHeartbeat(ctx: WsContext): void {
+  ctx.heartbeat?.refresh();
+  ctx.sweep();
 }
 
 function forgetToken({ tokens, token }: { tokens: Map<string, ResumeEntry>; token: string }): void {
@@ -890,3 +1059,8 @@ function flushDirty(): void {
   for (const peer of peers) peer.flush();
 }
 
+
+/** A notice's bytes in the window: a frame is its own bytes. */
+function frameBytes(frame: Buffer): Buffer {
+  return frame;
+}

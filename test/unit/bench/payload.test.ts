@@ -94,3 +94,26 @@ test('payload - scanMarkers returns where a cut marker starts, so the caller kee
   assert.deepEqual(seen, [2]);
   assert.equal(keep, 2 + 32 + 2);
 });
+
+test('payload - pushRange: ranges of one buffer (frame payloads between headers) give what the same bytes pushed as chunks give', () => {
+  const messages = Array.from({ length: 6 }, (_, i) => encodePayload(i, i * 3, 1e9 + i, 32 + i * 7));
+  const stream = Buffer.from(messages.join(''));
+  const whole = found([stream]);
+  assert.equal(whole.length, 6);
+  // Each range sits in a bigger buffer, with bytes that are not part of the stream around it.
+  const viaRanges = (cuts: number[]): Marker[] => {
+    const scanner = new MarkerScanner();
+    const out: Marker[] = [];
+    for (const piece of splitAt(stream, cuts)) {
+      const framed = Buffer.concat([Buffer.from('~0001.'), piece, Buffer.from('~~')]); // a would-be marker on each side
+      scanner.pushRange(framed, 6, 6 + piece.length, (m) => out.push({ ...m }));
+    }
+    return out;
+  };
+  for (let cut = 0; cut <= stream.length; cut++) assert.deepEqual(viaRanges([cut]), whole, `cut at ${cut}`);
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: stream.length }), { maxLength: 30 }), (cuts) => {
+      assert.deepEqual(viaRanges(cuts), whole);
+    }),
+  );
+});
