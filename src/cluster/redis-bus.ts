@@ -540,7 +540,9 @@ export class RedisBus implements HubBus {
   }
 
   async #beatOnce(): Promise<void> {
+    const sentAt = performance.now();
     await this.#cmd.sendCommand(['SET', this.#keys.alive, '1', 'PX', String(this.options.nodeTtlMs)]);
+    this.rttMs = performance.now() - sentAt;
     await this.#cmd.sendCommand(['SADD', this.#keys.nodes, this.node]);
   }
 
