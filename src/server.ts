@@ -6,6 +6,7 @@ import { type IrcOptions, type IrcTransport, ircFactory, ircsFactory } from './t
 import type { Transport, TransportFactory, TransportSetup } from './transport/transport.js';
 import { type UdpOptions, type UdpTransport, udpFactory } from './transport/udp.js';
 import { type WsOptions, type WsTransport, wsFactory } from './transport/ws.js';
+import { type StatusSource, StatusRoutes } from './transport/status.js';
 import { AddressList } from './util/address-list.js';
 import { type Clock, monotonic, nodeTimers, type Timers } from './util/clock.js';
 import { CharlaError, listenError } from './util/errors.js';
@@ -69,6 +70,12 @@ export interface ServerOptions {
   redis: string | undefined;
   /** The cluster's timings and bounds (src/cluster/redis-bus.ts), over their defaults. */
   cluster: Partial<Omit<ClusterOptions, 'url'>>;
+  /**
+   * `/metrics` and `/api/status` on the browser port (src/transport/status.ts): `detail` adds
+   * room and user names (`--metrics-detail`); `allow` lists who may read them (`--metrics-allow`;
+   * empty: loopback only; a list replaces loopback, which it may name).
+   */
+  metrics: { detail: boolean; allow: readonly string[] };
 }
 
 export const SERVER_DEFAULTS: ServerOptions = {
@@ -96,6 +103,7 @@ export const SERVER_DEFAULTS: ServerOptions = {
   now: monotonic,
   redis: undefined,
   cluster: {},
+  metrics: { detail: false, allow: [] },
 };
 
 /** The room's limits when nothing else is said (see README "Limits and security"). */
@@ -177,6 +185,8 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   const opts: ServerOptions = { ...SERVER_DEFAULTS, ...options };
   const timers = opts.timers ?? nodeTimers(opts.now);
   const allow = new AddressList(opts.allow, { loopback: opts.exemptLoopback });
+  // Who may read the metrics: loopback (only this machine's users) unless a list is given, which replaces it.
+  const metricsAllow = new AddressList(opts.metrics.allow, { loopback: opts.metrics.allow.length === 0, flag: '--metrics-allow' });
   const benchLifts = opts.bench ? { maxUsers: 0, maxConnectionsPerAddress: 0 } : {};
   // A cluster node learns the others' users and the rooms' history before its hub is made (the
   // hub's rooms load their history when made).
@@ -201,6 +211,10 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   // A browser pointed at a chat port is told the browser port's URL, once it is known.
   const web: WebPointer = { port: undefined, secure: false };
   if (opts.http) opts.tcpOptions = { web, ...opts.tcpOptions };
+  // The operators' endpoints answer once the server has started (until then, the page's 404).
+  let running: StatusSource | undefined;
+  const status = opts.http ? new StatusRoutes(() => running, { detail: opts.metrics.detail, allow: metricsAllow }) : undefined;
+  if (status !== undefined) opts.wsOptions = { routes: (req, res) => status.handle(req, res), ...opts.wsOptions };
   if (cluster !== undefined) {
     await cluster.attach(hub);
     opts.log(hub.t('log_cluster_joined', { url: redactUrl(opts.redis as string), node: cluster.node, users: cluster.remoteUsersAtStart }));
@@ -219,6 +233,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   } catch (err) {
     await Promise.all(transports.flatMap((t) => [t.stopAccepting(), t.close(0)]));
     await cluster?.close();
+    status?.close();
     throw err;
   }
   const browser = transports.find((t): t is WsTransport => t.kind === wsFactory.kind);
@@ -226,6 +241,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     web.port = browser.address.port;
     web.secure = browser.secure;
   }
+  running = { hub, transports, cluster };
   let closing: Promise<void> | undefined;
   return {
     hub,
@@ -241,6 +257,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       closing ??= (async () => {
         // Stop accepting first (a TCP listener's promise resolves only once its users are gone,
         // so it is awaited with the rest), then the shutdown notice, then the goodbyes.
+        status?.close();
         const stopped = transports.map((t) => t.stopAccepting());
         hub.shutdown();
         await Promise.all([...stopped, ...transports.map((t) => t.close(graceMs))]);

@@ -17,6 +17,7 @@ import { closeHungUpTerminals } from '../util/hung-up-terminal.js';
 import { HUB_DEFAULTS, noLog } from '../hub/hub.js';
 import { FileHistoryStore, type HistoryWarning } from '../hub/store/file-store.js';
 import { parseCount, parseLangFlag, parseNumber, parsePort, parseSeconds, parseFlags } from './args.js';
+import { attributed, layered } from './config.js';
 import { LOG_FLUSH_MS, ServerConsole } from './server-console.js';
 
 const HELP = `Usage: charla server [options]
@@ -51,6 +52,14 @@ Several servers, one chat (see README "Several servers"):
                            chat (also CHARLA_REDIS_URL)
   --node-id ID             this server's name in the cluster (default: random)
 
+Operators (see README "Metrics and status"):
+  --metrics-detail         room and user names in /metrics and /api/status (default: counts only)
+  --metrics-allow ADDR[/BITS]  who may read /metrics and /api/status on the browser port
+                           (repeatable; default loopback only; a list replaces loopback)
+  --config FILE            every option above from a JSON file, by long name ({"tcp-port": 5000});
+                           CHARLA_TCP_PORT and the like set them too. Flags override variables,
+                           which override the file (also CHARLA_CONFIG)
+
 Access:
   --password PW            users must send "/pass PW" before their name (better: set the
                            CHARLA_PASSWORD environment variable, so it is not in the process list)
@@ -75,55 +84,77 @@ Limits (see README "Limits and security"):
                            has been sent N times again without an ACK (default ${UDP_DEFAULTS.arq.maxRetries})
 `;
 
+/**
+ * Every `charla server` option, by long name: the command line's table, and the keys of
+ * `--config FILE` and the CHARLA_* variables (src/cli/config.ts).
+ */
+export const SERVER_FLAGS = {
+  host: { type: 'string' },
+  'tcp-port': { type: 'string' },
+  'udp-port': { type: 'string' },
+  'no-tcp': { type: 'boolean' },
+  'no-udp': { type: 'boolean' },
+  'irc-port': { type: 'string' },
+  'ircs-port': { type: 'string' },
+  'no-irc': { type: 'boolean' },
+  'http-port': { type: 'string' },
+  'no-http': { type: 'boolean' },
+  'allow-origin': { type: 'string', multiple: true },
+  lang: { type: 'string' },
+  quiet: { type: 'boolean' },
+  'log-file': { type: 'string' },
+  bench: { type: 'boolean' },
+  'no-warmup': { type: 'boolean' },
+  password: { type: 'string' },
+  'admin-password': { type: 'string' },
+  'max-rooms': { type: 'string' },
+  history: { type: 'string' },
+  'replay-on-join': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'max-users': { type: 'string' },
+  'max-per-address': { type: 'string' },
+  allow: { type: 'string', multiple: true },
+  rate: { type: 'string' },
+  burst: { type: 'string' },
+  'flood-kick': { type: 'string' },
+  'max-line-bytes': { type: 'string' },
+  'max-name-length': { type: 'string' },
+  'max-queued-bytes': { type: 'string' },
+  'bare-idle-ms': { type: 'string' },
+  'registration-timeout': { type: 'string' },
+  'idle-timeout': { type: 'string' },
+  'udp-timeout': { type: 'string' },
+  redis: { type: 'string' },
+  'node-id': { type: 'string' },
+  'udp-retries': { type: 'string' },
+  'metrics-detail': { type: 'boolean' },
+  'metrics-allow': { type: 'string', multiple: true },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Older variable names still read (after the option's own CHARLA_ name). */
+const ENV_ALIASES = { redis: ['CHARLA_REDIS_URL'] } as const;
+
 /** `charla server`: starts the server, prints where to reach it, stops cleanly on Ctrl+C. */
 export async function run(argv: string[]): Promise<number> {
-  const values = parseFlags('server', argv, {
-    host: { type: 'string' },
-    'tcp-port': { type: 'string' },
-    'udp-port': { type: 'string' },
-    'no-tcp': { type: 'boolean' },
-    'no-udp': { type: 'boolean' },
-    'irc-port': { type: 'string' },
-    'ircs-port': { type: 'string' },
-    'no-irc': { type: 'boolean' },
-    'http-port': { type: 'string' },
-    'no-http': { type: 'boolean' },
-    'allow-origin': { type: 'string', multiple: true },
-    lang: { type: 'string' },
-    quiet: { type: 'boolean' },
-    'log-file': { type: 'string' },
-    bench: { type: 'boolean' },
-    'no-warmup': { type: 'boolean' },
-    password: { type: 'string' },
-    'admin-password': { type: 'string' },
-    'max-rooms': { type: 'string' },
-    history: { type: 'string' },
-    'replay-on-join': { type: 'string' },
-    'data-dir': { type: 'string' },
-    'tls-cert': { type: 'string' },
-    'tls-key': { type: 'string' },
-    'max-users': { type: 'string' },
-    'max-per-address': { type: 'string' },
-    allow: { type: 'string', multiple: true },
-    rate: { type: 'string' },
-    burst: { type: 'string' },
-    'flood-kick': { type: 'string' },
-    'max-line-bytes': { type: 'string' },
-    'max-name-length': { type: 'string' },
-    'max-queued-bytes': { type: 'string' },
-    'bare-idle-ms': { type: 'string' },
-    'registration-timeout': { type: 'string' },
-    'idle-timeout': { type: 'string' },
-    'udp-timeout': { type: 'string' },
-    redis: { type: 'string' },
-    'node-id': { type: 'string' },
-    'udp-retries': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
+  const flags = parseFlags('server', argv, SERVER_FLAGS);
+  if (flags.help) {
     process.stdout.write(HELP);
     return 0;
   }
+  const { values, origins } = layered(SERVER_FLAGS, flags, process.env, ENV_ALIASES);
+  try {
+    return await serve(values);
+  } catch (err) {
+    throw attributed(err, origins);
+  }
+}
+
+/** Runs the server with its options merged (file, environment, flags). */
+async function serve(values: ReturnType<typeof parseFlags<typeof SERVER_FLAGS>>): Promise<number> {
   // SIGUSR1 would open Node's inspector on 127.0.0.1:9229, where any local user could attach and
   // run code as this user. A listener of our own keeps Node from doing that (Node 20 has no
   // --disable-sigusr1); it is installed before anything slow, and logs a line once the console
@@ -160,6 +191,7 @@ export async function run(argv: string[]): Promise<number> {
   if (nodeId !== undefined && !/^[\w.-]{1,64}$/.test(nodeId)) throw new CharlaError('ERR_BAD_OPTION', '--node-id: letters, digits, ".", "-" and "_", at most 64');
   const options: Partial<ServerOptions> = {
     redis: redis === '' ? undefined : redis,
+    metrics: { detail: values['metrics-detail'] === true, allow: values['metrics-allow'] ?? [] },
     cluster: nodeId === undefined ? {} : { node: nodeId },
     host,
     tcpPort: parsePort(values['tcp-port'], '--tcp-port', 5000),

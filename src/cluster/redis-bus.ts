@@ -163,6 +163,10 @@ export class RedisBus implements HubBus {
   /** Events published, and read back (for tests and the bench: the stream's lag is their difference). */
   published = 0;
   applied = 0;
+  /** The last heartbeat's round trip to Redis, in ms (undefined before the first). */
+  rttMs: number | undefined;
+  /** How long the last event applied had been in the stream (its id's time to its reading), in ms. */
+  lagMs: number | undefined;
 
   private constructor(options: ClusterOptions) {
     this.options = options;
@@ -429,6 +433,7 @@ export class RedisBus implements HubBus {
     const event = parseWire(raw);
     if (hub === undefined || event === undefined) return;
     this.applied++;
+    this.lagMs = Math.max(0, Date.now() - Number(id.slice(0, id.indexOf('-'))));
     const own = event.node === this.node;
     if (event.t === 'pm' && event.toNode !== this.node) return;
     // A leave of this node's that no session of it published (this node taken for dead by a
@@ -535,7 +540,9 @@ export class RedisBus implements HubBus {
   }
 
   async #beatOnce(): Promise<void> {
+    const sentAt = performance.now();
     await this.#cmd.sendCommand(['SET', this.#keys.alive, '1', 'PX', String(this.options.nodeTtlMs)]);
+    this.rttMs = performance.now() - sentAt;
     await this.#cmd.sendCommand(['SADD', this.#keys.nodes, this.node]);
   }
 
@@ -548,7 +555,9 @@ export class RedisBus implements HubBus {
       multi.addCommand(['SET', this.#keys.alive, '1', 'PX', String(this.options.nodeTtlMs)]);
       multi.addCommand(['SADD', this.#keys.nodes, this.node]);
       multi.addCommand(['HLEN', this.#keys.presence]);
+      const sentAt = performance.now();
       const replies = (await multi.exec()) as unknown[];
+      this.rttMs = performance.now() - sentAt;
       const local = hub.localSessions();
       if (Number(replies[2]) === 0 && local.length > 0) {
         // Our presence is gone (Redis restarted without persistence, or we were taken for dead):

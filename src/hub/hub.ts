@@ -16,6 +16,27 @@ import { RoomLog } from './room-log.js';
 import type { RoomMessage } from './events.js';
 import type { HistoryStore } from './store/history-store.js';
 
+/**
+ * What a hub counts over its life, for `/metrics` (src/transport/status.ts). Each counter moves
+ * once per message, connection or departure, never once per delivery: `deliveries` adds a
+ * room's size per message.
+ */
+export interface HubCounters {
+  /** Connections the hub took (named or not; refused ones are not counted). */
+  connections: number;
+  /** Chat messages this node's users sent to a room (accepted: not muted). */
+  messages: number;
+  /** Room messages handed to this node's users (each message counts its receivers). */
+  deliveries: number;
+  /** Departures of named users and of connections that never took a name, by reason. */
+  readonly leaves: Record<LeaveReason, number>;
+}
+
+/** Every leave reason, in a fixed order (the metric's label values). */
+export const LEAVE_REASONS: readonly LeaveReason[] = [
+  'quit', 'disconnected', 'connection_lost', 'timeout', 'slow', 'flood', 'kicked', 'server_shutdown', 'error', 'unreachable', 'echo', 'displaced', 'no_ack', 'resumed', 'removed',
+];
+
 /** Options of the chat itself (transport limits live with the transports). */
 export interface HubOptions {
   /** Language of everything the server says. */
@@ -174,6 +195,13 @@ export class Hub {
   readonly #general: Room;
   readonly #bus: HubBus | undefined;
   #closed = false;
+  /** Its counters over its life (read by `/metrics`). */
+  readonly counters: HubCounters = {
+    connections: 0,
+    messages: 0,
+    deliveries: 0,
+    leaves: Object.fromEntries(LEAVE_REASONS.map((r) => [r, 0])) as Record<LeaveReason, number>,
+  };
 
   constructor(options: Partial<HubOptions> = {}) {
     this.options = { ...HUB_DEFAULTS, ...options };
@@ -280,6 +308,7 @@ export class Hub {
       node: undefined,
       held: undefined,
     });
+    this.counters.connections++;
     return true;
   }
 
@@ -350,7 +379,9 @@ export class Hub {
   relay(session: Session, text: string): void {
     if (this.isMuted(session)) return;
     const room = session.room as Room;
+    this.counters.messages++;
     if (this.#bus !== undefined && this.#bus.publish({ t: 'msg', room: room.name, from: session.name as string, text }, session)) return;
+    this.counters.deliveries += room.members.size - 1; // every member but the sender
     room.broadcast(room.log.append(session.name as string, text), session.peer); // seed: not echoed
   }
 
@@ -688,7 +719,9 @@ export class Hub {
    */
   say(session: Session, room: Room, text: string, action = false): void {
     if (this.isMuted(session)) return;
+    this.counters.messages++;
     if (this.#bus !== undefined && this.#bus.publish(action ? { t: 'msg', room: room.name, from: session.name as string, text, action } : { t: 'msg', room: room.name, from: session.name as string, text }, session)) return;
+    this.counters.deliveries += room.members.size - (room.members.has(session.peer) ? 1 : 0);
     room.broadcast(room.log.append(session.name as string, text, action), session.peer);
   }
 
@@ -858,6 +891,7 @@ export class Hub {
     const session = this.#sessions.get(peer);
     if (session === undefined) return;
     this.#sessions.delete(peer);
+    this.counters.leaves[reason]++;
     const left = (this.#perAddress.get(peer.address) ?? 1) - 1;
     if (left > 0) this.#perAddress.set(peer.address, left);
     else this.#perAddress.delete(peer.address);
@@ -947,6 +981,7 @@ export class Hub {
         const room = this.#rooms.get(foldName(event.room));
         if (room === undefined || entry === undefined) return;
         room.log.add(entry);
+        this.counters.deliveries += room.members.size - (except === undefined ? 0 : 1); // the sender is a member
         room.broadcast(entry, except);
         return;
       }

@@ -327,6 +327,10 @@ const CATALOGUE = {
     en: 'charla is running, but the browser page is not built (dist/web/ is missing). Run "npm run build". The WebSocket is still at {path}.',
   },
   http_not_found: { es: 'No encontrado', en: 'Not found' },
+  http_forbidden: {
+    es: 'Prohibido: esta dirección no puede leer las métricas (charla server --metrics-allow)',
+    en: 'Forbidden: this address may not read the metrics (charla server --metrics-allow)',
+  },
   http_method_not_allowed: { es: 'Método no permitido (solo GET y HEAD)', en: 'Method not allowed (GET and HEAD only)' },
   ws_version: {
     es: 'Error: este servidor habla la versión {v} del protocolo WebSocket de charla, no la {asked}',

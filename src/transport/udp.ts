@@ -244,7 +244,10 @@ export function isEcho(text: string, sent: readonly (string | undefined)[] | und
 }
 
 /** What the UDP transport counts, for tests and the README's figures. */
-export interface UdpStats extends TransportStats, UdpCounters {}
+export interface UdpStats extends TransportStats, UdpCounters {
+  /** Packets sent again to reliable (`--fiable`) users for want of an ACK, over the transport's life. */
+  arqRetransmissions: number;
+}
 
 /** The UDP transport's own counters (over its life). */
 export interface UdpCounters {
@@ -314,6 +317,8 @@ class UdpTransportImpl implements UdpTransport {
   #sweepTimer: Timer | undefined;
   #lastLine = '';
   #lastData = Buffer.alloc(0);
+  /** Retransmissions of the reliable users already gone (the live ones' are read from their sessions). */
+  #pastRetransmissions = 0;
 
   constructor(hub: Hub, socket: dgram.Socket, opts: UdpOptions) {
     this.#hub = hub;
@@ -328,7 +333,9 @@ class UdpTransportImpl implements UdpTransport {
   }
 
   get stats(): UdpStats {
-    return { peers: this.peers.size, ...this.#counters };
+    let arqRetransmissions = this.#pastRetransmissions;
+    for (const peer of this.peers.values()) if (peer.arq !== undefined) arqRetransmissions += peer.arq.stats.retransmissions;
+    return { peers: this.peers.size, ...this.#counters, arqRetransmissions };
   }
 
   start(): void {
@@ -703,10 +710,12 @@ class UdpTransportImpl implements UdpTransport {
   }
 
   forget(peer: UdpPeer, reason: LeaveReason): void {
-    if (this.peers.get(peer.key) === peer) this.peers.delete(peer.key);
+    const served = this.peers.get(peer.key) === peer;
+    if (served) this.peers.delete(peer.key);
     const arq = peer.arq;
     if (arq !== undefined) {
       arq.close(); // what was sent once (a goodbye) is not resent: nobody would ACK it
+      if (served) this.#pastRetransmissions += arq.stats.retransmissions;
       if (this.#hub.logging) {
         const s = arq.stats;
         this.#hub.options.log(this.#hub.t('log_udp_arq_stats', { peer: peer.id, sent: s.sent, retransmissions: s.retransmissions, delivered: s.delivered, duplicates: s.duplicatesDiscarded }));

@@ -86,6 +86,11 @@ export interface WsOptions {
   timers: Timers;
   onPeerError: (peer: Peer, error: unknown) => void;
   onAcceptError: (error: Error) => void;
+  /**
+   * Looks at each plain HTTP request first (the operators' `/metrics` and `/api/status`,
+   * src/transport/status.ts): true when it answered it, and the page's files are not looked at.
+   */
+  routes: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
 }
 
 export const WS_DEFAULTS: WsOptions = {
@@ -109,6 +114,7 @@ export const WS_DEFAULTS: WsOptions = {
   timers: realTimers,
   onPeerError: () => {},
   onAcceptError: () => {},
+  routes: undefined,
 };
 
 /** Room messages replayed to a browser entering a room (unless `--replay-on-join` says how many). */
@@ -274,7 +280,10 @@ export async function listenWs(hub: Hub, options: Partial<WsOptions> = {}): Prom
     keepAliveTimeout: 5000,
     noDelay: true,
   };
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => serveRequest(site, answers, req, res);
+  const routes = opts.routes;
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (routes === undefined || !routes(req, res)) serveRequest(site, answers, req, res);
+  };
   const server = opts.tls === undefined ? http.createServer(serverOptions, onRequest) : https.createServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key }, onRequest);
   server.maxHeadersCount = opts.maxHeaders;
   server.maxRequestsPerSocket = 100;

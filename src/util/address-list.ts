@@ -8,8 +8,11 @@ import { CharlaError } from './errors.js';
 export class AddressList {
   readonly #list = new net.BlockList();
   readonly entries: string[] = [];
+  /** The flag its entries come from, for the error. */
+  readonly #flag: string;
 
-  constructor(entries: readonly string[], { loopback = true }: { loopback?: boolean } = {}) {
+  constructor(entries: readonly string[], { loopback = true, flag = '--allow' }: { loopback?: boolean; flag?: string } = {}) {
+    this.#flag = flag;
     if (loopback) {
       this.#list.addSubnet('127.0.0.0', 8, 'ipv4');
       this.#list.addAddress('::1', 'ipv6');
@@ -24,7 +27,7 @@ export class AddressList {
     const max = family === 'ipv4' ? 32 : 128;
     const prefix = bits === undefined ? max : Number(bits);
     if (family === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > max || (bits !== undefined && !/^\d+$/.test(bits))) {
-      throw new CharlaError('ERR_BAD_OPTION', `--allow takes an address or subnet such as 192.168.1.0/24, not "${entry}"`);
+      throw new CharlaError('ERR_BAD_OPTION', `${this.#flag} takes an address or subnet such as 192.168.1.0/24, not "${entry}"`);
     }
     this.#list.addSubnet(addr, prefix, family);
     this.entries.push(entry);

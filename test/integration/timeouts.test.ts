@@ -189,6 +189,6 @@ test('timeouts - every transport of a server runs on the one clock it was given,
   await joinAs(t, tcpPort, 'ana');
   await udpJoinAs(t, udpPort, 'bob');
   assert.deepEqual(server.tcp?.stats, { peers: 1, handshakes: 0 });
-  assert.deepEqual(server.udp?.stats, { peers: 1, withheldBytes: 0, refusedSources: 0, validations: 0 });
+  assert.deepEqual(server.udp?.stats, { peers: 1, withheldBytes: 0, refusedSources: 0, validations: 0, arqRetransmissions: 0 });
   assert.ok(clock.pending >= 1, 'the UDP sweep is set on it');
 });
