@@ -26,17 +26,14 @@ import {
   type ArqConfig,
   type ArqReceiver,
   type ArqReceiverHooks,
-  type ArqSender,
   type ArqSenderHooks,
   type ArqTimers,
   mod,
   newReceiverCounters,
-  newSenderCounters,
-  PayloadQueue,
   type ResolvedArqConfig,
   resolveArqConfig,
 } from './options.js';
-import { RtoEstimator } from './rto.js';
+import { WindowSender } from './window-sender.js';
 
 /** One packet in flight. */
 interface Slot {
@@ -45,146 +42,99 @@ interface Slot {
   retransmitted: boolean;
 }
 
-export class GbnSender implements ArqSender {
-  readonly config: ResolvedArqConfig;
-  readonly counters = newSenderCounters();
-  readonly #timers: ArqTimers;
-  readonly #hooks: ArqSenderHooks;
-  readonly #rto: RtoEstimator;
-  readonly #space: number;
-  /** Ring of the window: packet i is at i mod N. */
-  readonly #slots: (Slot | undefined)[];
-  readonly #queue = new PayloadQueue();
-  /** Oldest unacknowledged packet, and the next to send (stream indexes, never wrapping). */
-  #base = 0;
-  #next = 0;
+export class GbnSender extends WindowSender<Slot> {
   #timer: Timer | undefined;
   /** Timeouts of the current base packet: the timer's back-off (RTO · 2^retries). */
   #baseRetries = 0;
-  #refused = false;
-  #closed = false;
 
   constructor(config: ArqConfig, timers: ArqTimers, hooks: ArqSenderHooks) {
-    this.config = resolveArqConfig(config);
+    super(config, timers, hooks);
     if (this.config.protocol === 'sr') throw new RangeError('GbnSender speaks sw or gbn; use SrSender for Selective Repeat');
-    this.#timers = timers;
-    this.#hooks = hooks;
-    this.#rto = new RtoEstimator(this.config.rto);
-    this.#space = 2 ** this.config.seqBits;
-    this.#slots = new Array<Slot | undefined>(this.config.window);
-  }
-
-  get inFlight(): number {
-    return this.#next - this.#base;
-  }
-  get queued(): number {
-    return this.#queue.length;
-  }
-  get idle(): boolean {
-    return this.#next === this.#base && this.#queue.length === 0;
-  }
-  get rtoMs(): number {
-    return this.#rto.rtoMs;
-  }
-  get srttMs(): number | undefined {
-    return this.#rto.srttMs;
-  }
-
-  send(payload: Uint8Array): boolean {
-    if (this.#closed) return false;
-    if (this.inFlight >= this.config.window && this.#queue.length >= this.config.maxQueue) {
-      this.#refused = true;
-      return false;
-    }
-    this.counters.accepted++;
-    this.#queue.push(payload);
-    this.#pump();
-    return true;
   }
 
   onDatagram(datagram: Uint8Array): boolean {
     const p = decodeArq(datagram);
     if (p === undefined || p.type !== 'ack' || p.protocol !== this.config.protocol || p.seqBits !== this.config.seqBits) return false;
-    if (this.#closed) return true;
-    const now = this.#timers.now();
+    if (this.closed) return true;
+    const now = this.timers.now();
     // The ACK names packet k in [base - 1, next - 1] (at most N + 1 <= 2^bits numbers: one k fits).
-    const k = this.#base - 1 + mod(p.number - (this.#base - 1), this.#space);
-    if (k < this.#base || k >= this.#next) {
+    const k = this.base - 1 + mod(p.number - (this.base - 1), this.space);
+    if (k < this.base || k >= this.next) {
       this.counters.duplicateAcks++;
-      this.#hooks.onEvent?.({ kind: 'ack-received', at: now, ack: p.number, duplicate: true });
+      this.hooks.onEvent?.({ kind: 'ack-received', at: now, ack: p.number, duplicate: true });
       return true;
     }
-    this.#hooks.onEvent?.({ kind: 'ack-received', at: now, ack: p.number, duplicate: false });
-    const acked = this.#slots[k % this.config.window] as Slot;
+    this.hooks.onEvent?.({ kind: 'ack-received', at: now, ack: p.number, duplicate: false });
+    const acked = this.slots[k % this.config.window] as Slot;
     if (!acked.retransmitted) this.#sample(now - acked.sentAt); // Karn's rule
-    for (let i = this.#base; i <= k; i++) this.#slots[i % this.config.window] = undefined;
-    this.counters.acked += k + 1 - this.#base;
-    this.#base = k + 1;
+    for (let i = this.base; i <= k; i++) this.slots[i % this.config.window] = undefined;
+    this.counters.acked += k + 1 - this.base;
+    this.base = k + 1;
     this.#baseRetries = 0; // progress ends the back-off (as Linux does), sample or not
-    this.#timers.clear(this.#timer);
+    this.timers.clear(this.#timer);
     this.#timer = undefined;
-    this.#pump();
-    if (this.#base < this.#next && this.#timer === undefined) this.#arm(); // RFC 6298 5.3: restart on new ACK
+    this.pump();
+    if (this.base < this.next && this.#timer === undefined) this.#arm(); // RFC 6298 5.3: restart on new ACK
     this.#afterProgress();
     return true;
   }
 
   close(): void {
-    this.#closed = true;
-    this.#timers.clear(this.#timer);
+    this.closed = true;
+    this.timers.clear(this.#timer);
     this.#timer = undefined;
-    this.#queue.clear();
+    this.queue.clear();
   }
 
   #sample(rtt: number): void {
-    this.#rto.sample(rtt);
+    this.rto.sample(rtt);
     this.counters.rttSamples++;
     if (this.counters.minRttMs === undefined || rtt < this.counters.minRttMs) this.counters.minRttMs = rtt;
   }
 
   /** Sends queued payloads while the window has room. */
-  #pump(): void {
-    while (this.#next - this.#base < this.config.window && this.#queue.length > 0) {
-      const payload = this.#queue.shift() as Uint8Array;
-      const index = this.#next++;
-      const seq = index % this.#space;
-      const slot: Slot = { datagram: encodeArq('data', this.config.protocol, this.config.seqBits, seq, payload), sentAt: this.#timers.now(), retransmitted: false };
-      this.#slots[index % this.config.window] = slot;
+  protected pump(): void {
+    while (this.next - this.base < this.config.window && this.queue.length > 0) {
+      const payload = this.queue.shift() as Uint8Array;
+      const index = this.next++;
+      const seq = index % this.space;
+      const slot: Slot = { datagram: encodeArq('data', this.config.protocol, this.config.seqBits, seq, payload), sentAt: this.timers.now(), retransmitted: false };
+      this.slots[index % this.config.window] = slot;
       this.counters.sent++;
-      this.#hooks.onEvent?.({ kind: 'data-sent', at: slot.sentAt, index, seq, retransmission: false });
+      this.hooks.onEvent?.({ kind: 'data-sent', at: slot.sentAt, index, seq, retransmission: false });
       if (this.#timer === undefined) this.#arm();
-      this.#hooks.transmit(slot.datagram);
+      this.hooks.transmit(slot.datagram);
     }
   }
 
   #arm(): void {
-    this.#timer = this.#timers.set(this.#rto.backedOffMs(this.#baseRetries), onGbnTimeout, this);
+    this.#timer = this.timers.set(this.rto.backedOffMs(this.#baseRetries), onGbnTimeout, this);
   }
 
   /** (The timer's) the oldest packet's ACK did not come: back off, send the whole window again. */
   onTimer(): void {
     this.#timer = undefined;
-    if (this.#closed || this.#base === this.#next) return;
-    const now = this.#timers.now();
+    if (this.closed || this.base === this.next) return;
+    const now = this.timers.now();
     this.counters.timeouts++;
-    this.#hooks.onEvent?.({ kind: 'timeout', at: now, index: this.#base, seq: this.#base % this.#space, rtoMs: this.#rto.backedOffMs(this.#baseRetries) });
+    this.hooks.onEvent?.({ kind: 'timeout', at: now, index: this.base, seq: this.base % this.space, rtoMs: this.rto.backedOffMs(this.#baseRetries) });
     this.#baseRetries++; // RFC 6298 5.5: back off, RTO · 2^retries, until the base moves
     this.#arm();
-    for (let i = this.#base; i < this.#next; i++) {
-      const slot = this.#slots[i % this.config.window] as Slot;
+    for (let i = this.base; i < this.next; i++) {
+      const slot = this.slots[i % this.config.window] as Slot;
       slot.retransmitted = true;
       this.counters.retransmissions++;
-      this.#hooks.onEvent?.({ kind: 'data-sent', at: now, index: i, seq: i % this.#space, retransmission: true });
-      this.#hooks.transmit(slot.datagram);
+      this.hooks.onEvent?.({ kind: 'data-sent', at: now, index: i, seq: i % this.space, retransmission: true });
+      this.hooks.transmit(slot.datagram);
     }
   }
 
   #afterProgress(): void {
-    if (this.#refused && (this.#queue.length < this.config.maxQueue || this.inFlight < this.config.window)) {
-      this.#refused = false;
-      this.#hooks.onWritable?.();
+    if (this.refused && (this.queue.length < this.config.maxQueue || this.inFlight < this.config.window)) {
+      this.refused = false;
+      this.hooks.onWritable?.();
     }
-    if (this.idle) this.#hooks.onIdle?.();
+    if (this.idle) this.hooks.onIdle?.();
   }
 }
 

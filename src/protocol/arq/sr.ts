@@ -19,17 +19,14 @@ import {
   type ArqConfig,
   type ArqReceiver,
   type ArqReceiverHooks,
-  type ArqSender,
   type ArqSenderHooks,
   type ArqTimers,
   mod,
   newReceiverCounters,
-  newSenderCounters,
-  PayloadQueue,
   type ResolvedArqConfig,
   resolveArqConfig,
 } from './options.js';
-import { RtoEstimator } from './rto.js';
+import { WindowSender } from './window-sender.js';
 
 /** One packet in flight, with its own timer. */
 interface SrSlot {
@@ -44,139 +41,93 @@ interface SrSlot {
   timer: Timer | undefined;
 }
 
-export class SrSender implements ArqSender {
-  readonly config: ResolvedArqConfig;
-  readonly counters = newSenderCounters();
-  readonly #timers: ArqTimers;
-  readonly #hooks: ArqSenderHooks;
-  readonly #rto: RtoEstimator;
-  readonly #space: number;
-  readonly #slots: (SrSlot | undefined)[];
-  readonly #queue = new PayloadQueue();
-  #base = 0;
-  #next = 0;
-  #refused = false;
-  #closed = false;
-
+export class SrSender extends WindowSender<SrSlot> {
   constructor(config: ArqConfig, timers: ArqTimers, hooks: ArqSenderHooks) {
-    this.config = resolveArqConfig(config);
+    super(config, timers, hooks);
     if (this.config.protocol !== 'sr') throw new RangeError('SrSender speaks sr; use GbnSender for sw and gbn');
-    this.#timers = timers;
-    this.#hooks = hooks;
-    this.#rto = new RtoEstimator(this.config.rto);
-    this.#space = 2 ** this.config.seqBits;
-    this.#slots = new Array<SrSlot | undefined>(this.config.window);
-  }
-
-  get inFlight(): number {
-    return this.#next - this.#base;
-  }
-  get queued(): number {
-    return this.#queue.length;
-  }
-  get idle(): boolean {
-    return this.#next === this.#base && this.#queue.length === 0;
-  }
-  get rtoMs(): number {
-    return this.#rto.rtoMs;
-  }
-  get srttMs(): number | undefined {
-    return this.#rto.srttMs;
-  }
-
-  send(payload: Uint8Array): boolean {
-    if (this.#closed) return false;
-    if (this.inFlight >= this.config.window && this.#queue.length >= this.config.maxQueue) {
-      this.#refused = true;
-      return false;
-    }
-    this.counters.accepted++;
-    this.#queue.push(payload);
-    this.#pump();
-    return true;
   }
 
   onDatagram(datagram: Uint8Array): boolean {
     const p = decodeArq(datagram);
     if (p === undefined || p.type !== 'ack' || p.protocol !== 'sr' || p.seqBits !== this.config.seqBits) return false;
-    if (this.#closed) return true;
-    const now = this.#timers.now();
-    const d = mod(p.number - this.#base, this.#space);
-    const slot = d < this.#next - this.#base ? this.#slots[(this.#base + d) % this.config.window] : undefined;
+    if (this.closed) return true;
+    const now = this.timers.now();
+    const d = mod(p.number - this.base, this.space);
+    const slot = d < this.next - this.base ? this.slots[(this.base + d) % this.config.window] : undefined;
     if (slot === undefined || slot.acked) {
       this.counters.duplicateAcks++;
-      this.#hooks.onEvent?.({ kind: 'ack-received', at: now, ack: p.number, duplicate: true });
+      this.hooks.onEvent?.({ kind: 'ack-received', at: now, ack: p.number, duplicate: true });
       return true;
     }
-    this.#hooks.onEvent?.({ kind: 'ack-received', at: now, ack: p.number, duplicate: false });
+    this.hooks.onEvent?.({ kind: 'ack-received', at: now, ack: p.number, duplicate: false });
     slot.acked = true;
     this.counters.acked++;
-    this.#timers.clear(slot.timer);
+    this.timers.clear(slot.timer);
     slot.timer = undefined;
     if (!slot.retransmitted) this.#sample(now - slot.sentAt); // Karn's rule
-    while (this.#base < this.#next && (this.#slots[this.#base % this.config.window] as SrSlot).acked) {
-      this.#slots[this.#base % this.config.window] = undefined;
-      this.#base++;
+    while (this.base < this.next && (this.slots[this.base % this.config.window] as SrSlot).acked) {
+      this.slots[this.base % this.config.window] = undefined;
+      this.base++;
     }
-    this.#pump();
-    if (this.#refused && (this.#queue.length < this.config.maxQueue || this.inFlight < this.config.window)) {
-      this.#refused = false;
-      this.#hooks.onWritable?.();
+    this.pump();
+    if (this.refused && (this.queue.length < this.config.maxQueue || this.inFlight < this.config.window)) {
+      this.refused = false;
+      this.hooks.onWritable?.();
     }
-    if (this.idle) this.#hooks.onIdle?.();
+    if (this.idle) this.hooks.onIdle?.();
     return true;
   }
 
   close(): void {
-    this.#closed = true;
-    for (const slot of this.#slots) if (slot !== undefined) this.#timers.clear(slot.timer);
-    this.#queue.clear();
+    this.closed = true;
+    for (const slot of this.slots) if (slot !== undefined) this.timers.clear(slot.timer);
+    this.queue.clear();
   }
 
   #sample(rtt: number): void {
-    this.#rto.sample(rtt);
+    this.rto.sample(rtt);
     this.counters.rttSamples++;
     if (this.counters.minRttMs === undefined || rtt < this.counters.minRttMs) this.counters.minRttMs = rtt;
   }
 
-  #pump(): void {
-    while (this.#next - this.#base < this.config.window && this.#queue.length > 0) {
-      const payload = this.#queue.shift() as Uint8Array;
-      const index = this.#next++;
-      const seq = index % this.#space;
+  protected pump(): void {
+    while (this.next - this.base < this.config.window && this.queue.length > 0) {
+      const payload = this.queue.shift() as Uint8Array;
+      const index = this.next++;
+      const seq = index % this.space;
       const slot: SrSlot = {
         sender: this,
         index,
         datagram: encodeArq('data', 'sr', this.config.seqBits, seq, payload),
-        sentAt: this.#timers.now(),
+        sentAt: this.timers.now(),
         retransmitted: false,
         retries: 0,
         acked: false,
         timer: undefined,
       };
-      this.#slots[index % this.config.window] = slot;
+      this.slots[index % this.config.window] = slot;
       this.counters.sent++;
-      this.#hooks.onEvent?.({ kind: 'data-sent', at: slot.sentAt, index, seq, retransmission: false });
-      slot.timer = this.#timers.set(this.#rto.rtoMs, onSrTimeout, slot);
-      this.#hooks.transmit(slot.datagram);
+      this.hooks.onEvent?.({ kind: 'data-sent', at: slot.sentAt, index, seq, retransmission: false });
+      slot.timer = this.timers.set(this.rto.rtoMs, onSrTimeout, slot);
+      this.hooks.transmit(slot.datagram);
     }
   }
 
   /** (A packet's timer's) its ACK did not come: back off, send that one packet again. */
   onTimer(slot: SrSlot): void {
     slot.timer = undefined;
-    if (this.#closed || slot.acked || this.#slots[slot.index % this.config.window] !== slot) return;
-    const now = this.#timers.now();
-    const seq = slot.index % this.#space;
+    if (this.closed || slot.acked || this.slots[slot.index % this.config.window] !== slot) return;
+    const now = this.timers.now();
+    const seq = slot.index % this.space;
     this.counters.timeouts++;
-    this.#hooks.onEvent?.({ kind: 'timeout', at: now, index: slot.index, seq, rtoMs: this.#rto.backedOffMs(slot.retries) });
+    this.hooks.onEvent?.({ kind: 'timeout', at: now, index: slot.index, seq, rtoMs: this.rto.backedOffMs(slot.retries) });
     // RFC 6298 5.5's back-off, per packet: RTO · 2^retries (the shared RTO is left to the estimate).
     slot.retries++;
     slot.retransmitted = true;
     this.counters.retransmissions++;
-    slot.timer = this.#timers.set(this.#rto.backedOffMs(slot.retries), onSrTimeout, slot);
-    this.#hooks.onEvent?.({ kind: 'data-sent', at: now, index: slot.index, seq, retransmission: true });
-    this.#hooks.transmit(slot.datagram);
+    slot.timer = this.timers.set(this.rto.backedOffMs(slot.retries), onSrTimeout, slot);
+    this.hooks.onEvent?.({ kind: 'data-sent', at: now, index: slot.index, seq, retransmission: true });
+    this.hooks.transmit(slot.datagram);
   }
 }
 
