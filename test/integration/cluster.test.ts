@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import test, { type TestContext } from 'node:test';
 import { text } from '../../src/hub/messages.js';
+import { type ClusterNode, clusterNode, knows } from '../helpers/cluster-node.js';
 import { connectIrc } from '../helpers/irc-client.js';
 import { spawnServer } from '../helpers/spawn-server.js';
 import { connectLine, joinAs } from '../helpers/line-client.js';
 import { HAVE_REDIS, NO_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startTestServer, type TestServer } from '../helpers/start-server.js';
+import { startTestServer } from '../helpers/start-server.js';
 import { udpJoinAs } from '../helpers/udp-client.js';
 import { within } from '../helpers/within.js';
 import { connectWs, type WsClient, wsJoinAs } from '../helpers/ws-client.js';
@@ -17,38 +16,11 @@ import { connectWs, type WsClient, wsJoinAs } from '../helpers/ws-client.js';
 const es = (key: Parameters<typeof text>[1], params?: Parameters<typeof text>[2]): string => text('es', key, params);
 const skip = HAVE_REDIS ? false : NO_REDIS;
 
-/**
- * Resolves once `server`'s hub knows every one of `names` (its own users or other nodes'). A
- * welcome lists what the node has read of the stream so far: a user who joined a moment ago on
- * another node may not be read yet, and then is announced as joining right after the welcome.
- */
-async function knows(server: TestServer, ...names: string[]): Promise<void> {
-  await within(
-    (async () => {
-      for (let i = 0; i < 500 && !names.every((n) => server.server.hub.names().includes(n)); i++) await new Promise((r) => setTimeout(r, 10));
-    })(),
-    5000,
-    `node to know ${names.join(', ')}`,
-  );
-  assert.ok(names.every((n) => server.server.hub.names().includes(n)), `the node knows ${names.join(', ')}`);
-}
-
 /** A browser's message frame, read loosely. */
 type AnyMessage = { from: string; text: string; id: number };
 
 /** A cluster node: an in-process server on its own ports (TCP, UDP, IRC, browser), joined to `redis`. */
-async function node(t: TestContext, redis: TestRedis, id: string, cluster = {}): Promise<TestServer & { ircPort: number; httpPort: number }> {
-  const s = await startTestServer(t, {
-    redis: redis.url,
-    irc: true,
-    ircPort: 0,
-    http: true,
-    httpPort: 0,
-    wsOptions: { webDir: join(tmpdir(), 'charla-no-such-web-dir') },
-    cluster: { node: id, ...cluster },
-  });
-  return { ...s, ircPort: s.server.irc?.address.port ?? 0, httpPort: s.server.http?.address.port ?? 0 };
-}
+const node = (t: TestContext, redis: TestRedis, id: string, cluster = {}): Promise<ClusterNode> => clusterNode(t, redis.url, id, cluster);
 
 test('cluster - a TCP, a UDP and an IRC user on three nodes chat as one room, and in a second room', { skip }, async (t) => {
   const redis = await startRedis(t);
