@@ -154,6 +154,8 @@ export class RedisBus implements HubBus {
   readonly #tokens = new WeakMap<Session, string>();
   /** The name keys each local user holds. */
   readonly #held = new Map<Session, string[]>();
+  /** Local users' leaves while split (by folded name): the others hear them, with their reasons, on rejoining. */
+  readonly #leftWhileSplit = new Map<string, BusEvent & { t: 'leave' }>();
   readonly #sha = new Map<string, string>();
   #beat: NodeJS.Timeout | undefined;
   #lastRefresh = 0;
@@ -246,7 +248,10 @@ export class RedisBus implements HubBus {
   }
 
   publish(event: BusEvent, origin: Session): boolean {
-    if (!this.#whole) return false;
+    if (!this.#whole) {
+      if (event.t === 'leave') this.#leftWhileSplit.set(foldName(event.name), event);
+      return false;
+    }
     const sid = this.#sidOf(origin);
     const wire: WireEvent = { ...event, node: this.node, sid };
     const { events, rooms, presence } = this.#keys;
@@ -485,9 +490,13 @@ export class RedisBus implements HubBus {
     for (const session of lost) hub.evict(session);
     // Users who left while this node was cut off: the others have not heard (after a Redis
     // restart there is no old presence, and nothing to say).
-    const before = ((await this.#cmd.sendCommand(['HVALS', this.#keys.presence])) as string[]).map(parsePresence);
+    const before = (await this.#cmd.sendCommand(['HVALS', this.#keys.presence])) as string[];
     const here = new Set(hub.localSessions().map((s) => s.name as string));
-    for (const user of before) if (user !== undefined && !here.has(user.name)) await this.#publishGone(user);
+    for (const raw of before) {
+      const user = parsePresence(raw);
+      if (user !== undefined && !here.has(user.name)) await this.#publishGone(user, raw);
+    }
+    this.#leftWhileSplit.clear();
     await this.#rebuildPresence(hub);
     await this.#takeSnapshot();
     // Nodes not in the snapshot may just not have rejoined yet: their users are confirmed (or
@@ -501,11 +510,20 @@ export class RedisBus implements HubBus {
     hub.clusterSplit(false);
   }
 
-  /** Publishes that `user`, of this node, left (disconnected) while this node was cut off. */
-  async #publishGone(user: BusUser): Promise<void> {
-    const wire: WireEvent = { t: 'leave', rooms: user.rooms, name: user.name, reason: 'disconnected', node: this.node, sid: 0 };
+  /**
+   * Publishes that `user` (`raw`: their presence value), of this node, left while this node was
+   * cut off: with the leave as it happened here (its reason, a farewell), or as a disconnection
+   * when this node no longer knows it. Their name keys are released (each only if it still holds
+   * their token), so the name is free now rather than when its TTL runs out.
+   */
+  async #publishGone(user: BusUser, raw: string): Promise<void> {
+    const left = this.#leftWhileSplit.get(foldName(user.name));
+    const event: BusEvent & { t: 'leave' } = left ?? { t: 'leave', rooms: user.rooms, name: user.name, reason: 'disconnected' };
+    const wire: WireEvent = { ...event, rooms: user.rooms, node: this.node, sid: 0 };
     const { events, presence, rooms } = this.#keys;
     await this.#eval(PUBLISH, [events, events, presence, rooms], [String(this.options.eventsMaxLen), '0', JSON.stringify(wire), user.name, '', '', '']);
+    const { k, tok } = JSON.parse(raw) as Partial<PresenceValue>;
+    if (Array.isArray(k) && k.length > 0 && typeof tok === 'string') await this.#eval(RELEASE, k, [tok]);
   }
 
   /** Refreshes (or takes again) every local user's name keys; returns the users whose names are now someone else's. */

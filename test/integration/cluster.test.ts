@@ -1,31 +1,35 @@
 import assert from 'node:assert/strict';
 import test, { type TestContext } from 'node:test';
 import { text } from '../../src/hub/messages.js';
+import { type ClusterNode, clusterNode, knows } from '../helpers/cluster-node.js';
 import { connectIrc } from '../helpers/irc-client.js';
 import { spawnServer } from '../helpers/spawn-server.js';
 import { connectLine, joinAs } from '../helpers/line-client.js';
 import { HAVE_REDIS, NO_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startTestServer, type TestServer } from '../helpers/start-server.js';
+import { startTestServer } from '../helpers/start-server.js';
 import { udpJoinAs } from '../helpers/udp-client.js';
 import { within } from '../helpers/within.js';
+import { connectWs, type WsClient, wsJoinAs } from '../helpers/ws-client.js';
 
 /** Several charla servers, one chat, through a Redis of the test's own (README "Several servers"). */
 
 const es = (key: Parameters<typeof text>[1], params?: Parameters<typeof text>[2]): string => text('es', key, params);
 const skip = HAVE_REDIS ? false : NO_REDIS;
 
-/** A cluster node: an in-process server on its own ports (TCP, UDP, IRC), joined to `redis`. */
-async function node(t: TestContext, redis: TestRedis, id: string, cluster = {}): Promise<TestServer & { ircPort: number }> {
-  const s = await startTestServer(t, { redis: redis.url, irc: true, ircPort: 0, cluster: { node: id, ...cluster } });
-  return { ...s, ircPort: s.server.irc?.address.port ?? 0 };
-}
+/** A browser's message frame, read loosely. */
+type AnyMessage = { from: string; text: string; id: number };
+
+/** A cluster node: an in-process server on its own ports (TCP, UDP, IRC, browser), joined to `redis`. */
+const node = (t: TestContext, redis: TestRedis, id: string, cluster = {}): Promise<ClusterNode> => clusterNode(t, redis.url, id, cluster);
 
 test('cluster - a TCP, a UDP and an IRC user on three nodes chat as one room, and in a second room', { skip }, async (t) => {
   const redis = await startRedis(t);
   const [a, b, c] = [await node(t, redis, 'a'), await node(t, redis, 'b'), await node(t, redis, 'c')];
   const ana = await joinAs(t, a.tcpPort, 'ana');
+  await knows(b, 'ana');
   const bob = await udpJoinAs(t, b.udpPort, 'bob');
   assert.equal(await ana.next(), es('user_joined', { name: 'bob' }));
+  await knows(c, 'ana', 'bob');
   const cam = await connectIrc(t, c.ircPort);
   await cam.register('cam');
   cam.send('JOIN #general');
@@ -71,6 +75,120 @@ test('cluster - a TCP, a UDP and an IRC user on three nodes chat as one room, an
   await cam.waitFor(/^:ana!\S+ QUIT /);
   bob.send('/salas');
   assert.equal(await bob.next(), es('room_list', { rooms: 'general (1), juegos (2)' }));
+});
+
+test('cluster - a browser user chats with a TCP, a UDP and an IRC user over three nodes, in one room and a second; /listar and /salas are the cluster\'s; since resumes on another node', { skip }, async (t) => {
+  const redis = await startRedis(t);
+  const [a, b, c] = [await node(t, redis, 'a'), await node(t, redis, 'b'), await node(t, redis, 'c')];
+  // a: ana (TCP) and cam (IRC); b: web (browser); c: bob (UDP).
+  const ana = await joinAs(t, a.tcpPort, 'ana');
+  await knows(b, 'ana');
+  const web = await wsJoinAs(t, b.httpPort, 'web');
+  const welcome = web.frames.find((f) => f.type === 'welcome');
+  assert.equal(welcome?.count, 2, 'the welcome counts the cluster');
+  assert.deepEqual([...((welcome?.users as string[] | undefined) ?? [])].sort(), ['ana', 'web']);
+  assert.equal(await ana.next(), es('user_joined', { name: 'web' }));
+  await knows(c, 'ana', 'web');
+  const bob = await udpJoinAs(t, c.udpPort, 'bob');
+  await web.waitFor((f) => f.type === 'joined' && f.name === 'bob');
+  assert.equal(await ana.next(), es('user_joined', { name: 'bob' }));
+  await knows(a, 'web', 'bob');
+  const cam = await connectIrc(t, a.ircPort);
+  await cam.register('cam');
+  cam.send('JOIN #general');
+  const names = await cam.waitFor(/ 353 cam = #general :/);
+  assert.deepEqual(names.split(':').at(-1)?.split(' ').sort(), ['ana', 'bob', 'cam', 'web'], 'NAMES lists the browser user of another node');
+  assert.deepEqual(await web.waitFor('joined'), { type: 'joined', room: 'general', name: 'cam', text: es('user_joined', { name: 'cam' }) });
+  await bob.waitFor(es('user_joined', { name: 'cam' }));
+
+  web.line('hola desde el navegador'); // a sender gets no copy of its own room message
+  assert.equal(await ana.waitFor(/^web: /), 'web: hola desde el navegador');
+  assert.equal(await bob.waitFor(/^web: /), 'web: hola desde el navegador');
+  await cam.waitFor(/:web!\S+ PRIVMSG #general :hola desde el navegador$/);
+  ana.write('desde tcp\n');
+  bob.send('desde udp');
+  cam.send('PRIVMSG #general :desde irc');
+  const heard = new Map<string, AnyMessage>();
+  for (let i = 0; i < 3; i++) {
+    const m = (await web.waitFor('message')) as AnyMessage;
+    heard.set(m.from, m);
+  }
+  assert.deepEqual(
+    [...heard.values()].map((m) => `${m.from}: ${m.text}`).sort(),
+    ['ana: desde tcp', 'bob: desde udp', 'cam: desde irc'],
+    'the browser hears every other node',
+  );
+
+  web.line('/listar');
+  const users = await web.waitFor('users');
+  assert.equal(users.room, 'general');
+  assert.deepEqual(
+    (users.users as unknown as { name: string; operator: boolean }[]).map((u) => u.name).sort(),
+    ['ana', 'bob', 'cam', 'web'],
+    'the browser\'s users frame lists the users of every node',
+  );
+  assert.equal((users.users as unknown as { name: string }[])[0]?.name, 'web', 'this node\'s users first');
+  web.line('/msg cam de navegador a irc');
+  await cam.waitFor(/:web!\S+ PRIVMSG cam :de navegador a irc$/);
+  bob.send('/msg web de udp a navegador');
+  const pm = await web.waitFor((f) => f.type === 'private' && f.echo !== true);
+  assert.deepEqual({ from: pm.from, text: pm.text }, { from: 'bob', text: 'de udp a navegador' });
+
+  // A second room: web and bob move to juegos, cam joins it too; ana (general) hears the moves, not the chat.
+  web.line('/sala juegos');
+  const moved = await web.waitFor('welcome');
+  assert.equal(moved.room, 'juegos');
+  assert.equal(await ana.waitFor(/se ha ido/), es('user_moved', { name: 'web', room: 'juegos' }));
+  bob.send('/sala juegos');
+  assert.deepEqual(await web.waitFor('joined'), { type: 'joined', room: 'juegos', name: 'bob', from: 'general', text: es('user_arrived', { name: 'bob', room: 'general' }) });
+  cam.send('JOIN #juegos');
+  await cam.waitFor(/^:cam!\S+ JOIN #juegos$/);
+  assert.equal((await web.waitFor('joined')).name, 'cam');
+  web.line('en juegos');
+  assert.equal(await bob.waitFor(/^web: /), 'web: en juegos');
+  await cam.waitFor(/:web!\S+ PRIVMSG #juegos :en juegos$/);
+  web.line('/listar');
+  const inJuegos = await web.waitFor('users');
+  assert.equal(inJuegos.room, 'juegos');
+  assert.deepEqual((inJuegos.users as unknown as { name: string }[]).map((u) => u.name).sort(), ['bob', 'cam', 'web']);
+  web.line('/salas');
+  assert.deepEqual((await web.waitFor('rooms')).rooms, [
+    { name: 'general', users: 2 },
+    { name: 'juegos', users: 3 },
+  ]);
+  ana.write('/listar\n');
+  assert.equal(await ana.waitFor(/^Usuarios:/), 'Usuarios: ana, cam', 'general: ana and cam (IRC keeps both channels)');
+  assert.ok(!ana.lines.includes('web: en juegos'), 'general does not hear juegos');
+
+  // The browser drops; bob says two things it misses; it comes back on node c (another node) with since.
+  bob.send('visto');
+  const lastSeen = (await web.waitFor((f) => f.type === 'message' && f.text === 'visto')).id as number;
+  web.ws.close();
+  await web.closedByServer();
+  await bob.waitFor(/^\*\*\* web ha salido/);
+  bob.send('perdido 1');
+  bob.send('perdido 2');
+  await cam.waitFor(/PRIVMSG #juegos :perdido 2$/);
+  let back: WsClient | undefined;
+  let welcomed: Record<string, unknown> | undefined;
+  // The name is released right after the leave; a refusal means the release was still on its way.
+  for (let i = 0; i < 20 && welcomed === undefined; i++) {
+    back = await connectWs(t, c.httpPort);
+    back.send({ type: 'join', v: 1, name: 'web', room: 'juegos', since: lastSeen });
+    const answer = await back.next();
+    if (answer.type === 'welcome') welcomed = answer;
+    else {
+      assert.equal(answer.type, 'refusal');
+      back.ws.close();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  assert.ok(back !== undefined && welcomed !== undefined, 'web came back on node c');
+  assert.equal(welcomed.room, 'juegos');
+  const missed = await back.next();
+  assert.equal(missed.type, 'history');
+  assert.deepEqual((missed.messages as unknown as { text: string }[]).map((m) => m.text), ['perdido 1', 'perdido 2'], 'exactly what was missed, by the ids of another node');
+  assert.equal(missed.gap, false);
 });
 
 test('cluster - two users claiming one name on two nodes at the same instant: exactly one wins, the other is told (30 rounds)', { skip }, async (t) => {
@@ -156,6 +274,7 @@ test('cluster - a 2-second Redis outage and restart with no persistence: each no
   const [a, b] = [await node(t, redis, 'a'), await node(t, redis, 'b')];
   const ana = await joinAs(t, a.tcpPort, 'ana');
   const eve = await joinAs(t, a.tcpPort, 'eve');
+  await knows(b, 'ana', 'eve');
   const bob = await joinAs(t, b.tcpPort, 'bob');
   await ana.waitFor(es('user_joined', { name: 'bob' }));
   await eve.waitFor(es('user_joined', { name: 'bob' }));
@@ -217,6 +336,7 @@ test('cluster - operators, mutes and removals reach across nodes; an announcemen
   const a = await startTestServer(t, { ...opts, cluster: { node: 'a' } });
   const b = await startTestServer(t, { ...opts, cluster: { node: 'b' } });
   const ana = await joinAs(t, a.tcpPort, 'ana');
+  await knows(b, 'ana');
   const bob = await joinAs(t, b.tcpPort, 'bob');
   await ana.waitFor(es('user_joined', { name: 'bob' }));
   ana.write('/admin clave\n');
