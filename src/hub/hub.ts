@@ -12,6 +12,7 @@ import type { BusEvent, BusUser, HubBus } from './bus.js';
 import type { Peer } from './peer.js';
 import { RemotePeer } from './remote-peer.js';
 import { Room } from './room.js';
+import { RoomSet } from './room-set.js';
 import { RoomLog } from './room-log.js';
 import type { RoomMessage } from './events.js';
 import type { HistoryStore } from './store/history-store.js';
@@ -140,7 +141,7 @@ export interface Session {
   /** The room a line user is in (undefined until named). */
   room: Room | undefined;
   /** Every room the user is in (a line user: just `room`; IRC clients may JOIN several). */
-  readonly rooms: Set<Room>;
+  readonly rooms: RoomSet<Room>;
   /** Gave the operator key. */
   operator: boolean;
   /** Muted until this time on the hub's clock (0: not muted). */
@@ -185,8 +186,6 @@ export class Hub {
   readonly #byKey = new Map<string, Session>();
   /** Named sessions by `confusableKey(name)`: a look-alike of a present name is taken too. */
   readonly #byLookalike = new Map<string, Session>();
-  /** Named sessions by their name exactly as stored (what events carry). */
-  readonly #byName = new Map<string, Session>();
   /** Named sessions by `ircNickKey(ircNick(name))`: a name whose IRC nick is someone else's is taken too. */
   readonly #byNick = new Map<string, Session>();
   readonly #perAddress = new Map<string, number>();
@@ -257,10 +256,12 @@ export class Hub {
 
   /**
    * The named session called exactly `name` (as the hub stores it: what events carry), if any:
-   * one map lookup, for an encoder that looks up the sender of every message (IRC's host).
+   * one fold and one map lookup, for an encoder that looks up the sender of every message (IRC's
+   * host). No map by exact name: a server of 20,000 users saves its entries.
    */
   sessionNamed(name: string): Session | undefined {
-    return this.#byName.get(name) ?? this.findByName(name);
+    const session = this.#byKey.get(foldName(name));
+    return session !== undefined && session.name === name ? session : this.findByName(name);
   }
 
   /** The named session shown on IRC as `nick` (ASCII case ignored), if any. */
@@ -299,7 +300,7 @@ export class Hub {
       farewell: undefined,
       authenticated: this.options.password === undefined,
       room: undefined,
-      rooms: new Set(),
+      rooms: new RoomSet<Room>(),
       operator: false,
       mutedUntil: 0,
       adminPending: false,
@@ -552,7 +553,6 @@ export class Hub {
     this.#byKey.set(session.key, session);
     this.#byLookalike.set(session.lookalike, session);
     this.#byNick.set(ircNickKey(session.nick), session);
-    this.#byName.set(name, session);
   }
 
   #forgetName(session: Session): void {
@@ -562,7 +562,6 @@ export class Hub {
       const key = ircNickKey(session.nick);
       if (this.#byNick.get(key) === session) this.#byNick.delete(key);
     }
-    if (session.name !== undefined && this.#byName.get(session.name) === session) this.#byName.delete(session.name);
   }
 
   /**
@@ -1179,7 +1178,7 @@ export class Hub {
       farewell: undefined,
       authenticated: true,
       room: undefined,
-      rooms: new Set(),
+      rooms: new RoomSet<Room>(),
       operator: user.operator,
       mutedUntil: 0,
       adminPending: false,
