@@ -111,6 +111,23 @@ export abstract class Inbox {
   }
 
   /**
+   * Waits until `needle` has arrived after `mark` while the connection keeps receiving: false
+   * once nothing at all has arrived for `idleMs` (the server is stuck), or after `maxMs` in all.
+   * For a needle queued behind a flood of other text (a megabyte relayed in pieces), which a
+   * slow machine delivers late but steadily.
+   */
+  async waitForFlowing(needle: string, mark: number, idleMs: number, maxMs: number): Promise<boolean> {
+    const end = performance.now() + maxMs;
+    for (let round = 0; round < 10_000; round++) {
+      const left = end - performance.now();
+      if (left <= 0) break;
+      if (await this.waitFor(needle, mark, Math.min(idleMs, left))) return true;
+      if (this.closed || this.signal.aborted || performance.now() - this.lastDataAt >= idleMs) break;
+    }
+    return this.find(needle, mark) !== -1;
+  }
+
+  /**
    * Waits until nothing has arrived for `quietMs` (greetings, prompts, notices still coming),
    * at most `maxMs` in all.
    */
