@@ -157,11 +157,14 @@ function onFrame(f: ServerFrame): void {
     case 'welcome':
       return onWelcome(f);
     case 'refusal':
-      if (phase === 'joined') return say('error', f.text);
-      // A join not taken: back to the prompt, which says why; the same socket takes another try.
+      if (phase === 'joined' && !rejoining) return say('error', f.text);
+      // A join not taken, a first one or a rejoin after a drop (the name was taken meanwhile, e.g.
+      // on another node of a cluster): back to the prompt, which says why; the same socket takes
+      // another try.
       rejoining = false;
       me = undefined;
       wanted = undefined;
+      setStatus(undefined);
       showLogin(f.text);
       return;
     case 'message':

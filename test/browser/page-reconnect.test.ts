@@ -110,3 +110,25 @@ test('page - when more was missed than the room keeps, it shows what is left and
     ['carl: visto', 'carl: perdido dos', 'carl: perdido tres'],
   );
 });
+
+test('page - back after a drop to find its name taken meanwhile, it is at the prompt again, told why, and can join under another', { skip: missing }, async (t) => {
+  const first = await spawnWebServer(t, []);
+  const browser = await chromium.get();
+  const ana = await openPage(t, browser, first.url);
+  await joinPage(ana, 'ana');
+  // The server dies (its resume tokens with it); before the page is back, someone else is "ana".
+  await first.kill();
+  await ana.page.locator('#status', { hasText: 'Reconectando' }).waitFor({ timeout: 5000 });
+  await ana.context.setOffline(true);
+  const second = await spawnWebServer(t, [], first.httpPort);
+  const other = await joinAs(t, second.tcpPort, 'ana');
+  await ana.context.setOffline(false);
+  await ana.page.locator('#login-error', { hasText: 'ya está en uso' }).waitFor({ timeout: 15_000 });
+  assert.equal(await ana.page.locator('#login').isVisible(), true);
+  assert.equal(await ana.page.locator('#chat').isVisible(), false);
+  assert.equal(await ana.page.locator('#status').textContent(), '');
+  // The same page joins under another name, on the socket it has.
+  await joinPage(ana, 'ana2');
+  await other.waitFor(/ana2 se ha unido/);
+  assert.deepEqual(ana.errors, []);
+});
