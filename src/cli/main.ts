@@ -19,6 +19,7 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
   client: { summary: 'chat from this terminal (TCP, or UDP with --udp)', load: () => import('./client.js') },
   compare: { summary: 'measure TCP against UDP, on a clean or impaired network', load: () => import('./compare.js') },
   bench: { summary: 'load-test a chat server (charla, or IRC servers with --proto irc)', load: () => import('./bench.js') },
+  link: { summary: "the lab's lossy link between a server and its clients, to chat through", load: () => import('./link.js') },
   check: { summary: 'grade a TP 4.2 chat server (or a folder of them) and explain each failure', load: () => import('./check.js') },
 };
 

@@ -27,14 +27,26 @@ export interface RelayOptions {
   serverTcpPort: number | undefined;
   serverUdpPort: number | undefined;
   impairment: Impairment;
+  /**
+   * What the UDP impairment hits: `down`, only what the server sends (the direction kernel mode
+   * impairs in `charla compare`), or `both`, the clients' datagrams too (what `charla link` does
+   * by default: an ARQ's ACKs are lost as well). TCP gets its delay on the way down only.
+   */
+  direction: RelayDirection;
+  /** Ports the relay listens on; 0 = any free one (read back from the Relay). */
+  listenTcpPort: number;
+  listenUdpPort: number;
   /** Seed of the random choices: the same seed and traffic give the same losses. */
   seed: number;
   maxSessions: number;
   maxHeldBytes: number;
 }
 
+/** What the relay's UDP impairment hits. */
+export type RelayDirection = 'down' | 'both';
+
 /** Defaults of `startRelay`: loopback only, and bounds. */
-export const RELAY_DEFAULTS = { listenHost: '127.0.0.1', maxSessions: 256, maxHeldBytes: 4 * 1024 * 1024 } as const;
+export const RELAY_DEFAULTS = { listenHost: '127.0.0.1', direction: 'down', listenTcpPort: 0, listenUdpPort: 0, maxSessions: 256, maxHeldBytes: 4 * 1024 * 1024 } as const;
 
 /** What the relay did, for the report. */
 export interface RelayCounters {
@@ -42,6 +54,9 @@ export interface RelayCounters {
   udpDropped: number;
   udpDuplicated: number;
   udpDelivered: number;
+  /** Datagrams from the clients, and those of them lost (only with direction `both`). */
+  udpFromClients: number;
+  udpUpDropped: number;
   tcpChunksHeld: number;
 }
 
@@ -50,13 +65,15 @@ export interface Relay {
   readonly tcpPort: number | undefined;
   readonly udpPort: number | undefined;
   readonly counters: RelayCounters;
+  /** Changes the impairment from now on (datagrams already held keep their delay). */
+  setImpairment(impairment: Impairment): void;
   close(): Promise<void>;
 }
 
 /** Starts the relay; resolves when it listens. */
 export async function startRelay(options: Partial<RelayOptions> & Pick<RelayOptions, 'serverHost' | 'impairment' | 'seed'>): Promise<Relay> {
   const opts: RelayOptions = { serverTcpPort: undefined, serverUdpPort: undefined, ...RELAY_DEFAULTS, ...options };
-  const counters: RelayCounters = { udpFromServer: 0, udpDropped: 0, udpDuplicated: 0, udpDelivered: 0, tcpChunksHeld: 0 };
+  const counters: RelayCounters = { udpFromServer: 0, udpDropped: 0, udpDuplicated: 0, udpDelivered: 0, udpFromClients: 0, udpUpDropped: 0, tcpChunksHeld: 0 };
   const closers: Array<() => Promise<void>> = [];
   let tcpPort: number | undefined;
   let udpPort: number | undefined;
@@ -79,6 +96,9 @@ export async function startRelay(options: Partial<RelayOptions> & Pick<RelayOpti
     tcpPort,
     udpPort,
     counters,
+    setImpairment(impairment) {
+      opts.impairment = impairment;
+    },
     close: async () => {
       await Promise.all(closers.map((c) => c()));
     },
@@ -93,25 +113,18 @@ interface Listening {
 /** UDP: one upstream socket per client source, so the server sees each client as its own user. */
 async function relayUdp(opts: RelayOptions, serverPort: number, counters: RelayCounters): Promise<Listening> {
   const random = seededRandom(opts.seed);
+  const upRandom = seededRandom(opts.seed ^ 0x2545f491);
   const front = dgram.createSocket(net.isIPv6(opts.listenHost) ? 'udp6' : 'udp4');
   front.on('error', () => {});
-  front.bind(0, opts.listenHost);
+  front.bind(opts.listenUdpPort, opts.listenHost);
   await Promise.race([once(front, 'listening'), once(front, 'error').then(([e]) => Promise.reject(e))]);
   const upstreams = new Map<string, { socket: dgram.Socket; ready: Promise<void> }>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
-  const toClient = (msg: Buffer, port: number, address: string): void => {
-    counters.udpFromServer++;
-    const delays = planDatagram(opts.impairment, random);
-    if (delays.length === 0) counters.udpDropped++;
-    if (delays.length > 1) counters.udpDuplicated += delays.length - 1;
+  /** Runs `deliver` after each of the planned delays (none: lost). */
+  const schedule = (delays: number[], deliver: () => void): void => {
     for (const ms of delays) {
-      const deliver = (): void => {
-        if (closed) return;
-        counters.udpDelivered++;
-        front.send(msg, port, address, () => {});
-      };
       if (ms <= 0) deliver();
       else {
         const timer = setTimeout(() => {
@@ -121,6 +134,17 @@ async function relayUdp(opts: RelayOptions, serverPort: number, counters: RelayC
         timers.add(timer);
       }
     }
+  };
+  const toClient = (msg: Buffer, port: number, address: string): void => {
+    counters.udpFromServer++;
+    const delays = planDatagram(opts.impairment, random);
+    if (delays.length === 0) counters.udpDropped++;
+    if (delays.length > 1) counters.udpDuplicated += delays.length - 1;
+    schedule(delays, () => {
+      if (closed) return;
+      counters.udpDelivered++;
+      front.send(msg, port, address, () => {});
+    });
   };
 
   front.on('message', (msg, rinfo) => {
@@ -135,11 +159,19 @@ async function relayUdp(opts: RelayOptions, serverPort: number, counters: RelayC
       up = { socket, ready };
       upstreams.set(key, up);
     }
-    const { socket } = up;
-    // The uplink is clean: sent as soon as the upstream socket is connected, in order.
-    void up.ready.then(() => {
-      if (!closed) socket.send(msg, () => {});
-    });
+    const { socket, ready } = up;
+    counters.udpFromClients++;
+    const send = (): void => {
+      void ready.then(() => {
+        if (!closed) socket.send(msg, () => {});
+      });
+    };
+    // Direction `down`: the uplink is clean, each datagram sent as soon as the upstream socket is
+    // connected, in order. `both`: the clients' datagrams are impaired as the server's are.
+    if (opts.direction === 'down') return send();
+    const delays = planDatagram(opts.impairment, upRandom);
+    if (delays.length === 0) counters.udpUpDropped++;
+    schedule(delays, send);
   });
 
   return {
@@ -170,7 +202,7 @@ async function relayTcp(opts: RelayOptions, serverPort: number, counters: RelayC
     closers.add(pipeDelayed(client, opts, serverPort, random, counters, connections, closers));
   });
   server.on('error', () => {});
-  server.listen(0, opts.listenHost);
+  server.listen(opts.listenTcpPort, opts.listenHost);
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e))]);
   return {
     port: (server.address() as AddressInfo).port,
