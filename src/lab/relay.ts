@@ -10,7 +10,8 @@
  *   program the kernel has already made them reliable, so no retransmission ever happens here.
  *   That is what kernel mode is for.
  *
- * Bounded: at most `maxSessions` UDP sources and TCP connections, and a TCP connection whose
+ * Bounded: at most `maxSessions` UDP sources (a new one past that takes the place of the longest
+ * silent) and twice as many TCP connections, and a TCP connection whose
  * held-back bytes pass `maxHeldBytes` stops reading from the server until they drain.
  */
 import dgram from 'node:dgram';
@@ -105,6 +106,14 @@ export async function startRelay(options: Partial<RelayOptions> & Pick<RelayOpti
   };
 }
 
+/** One client source's socket toward the server. */
+interface Upstream {
+  socket: dgram.Socket;
+  ready: Promise<void>;
+  /** Closed to make room for a newer source. */
+  gone: boolean;
+}
+
 interface Listening {
   port: number;
   close(): Promise<void>;
@@ -118,7 +127,7 @@ async function relayUdp(opts: RelayOptions, serverPort: number, counters: RelayC
   front.on('error', () => {});
   front.bind(opts.listenUdpPort, opts.listenHost);
   await Promise.race([once(front, 'listening'), once(front, 'error').then(([e]) => Promise.reject(e))]);
-  const upstreams = new Map<string, { socket: dgram.Socket; ready: Promise<void> }>();
+  const upstreams = new Map<string, Upstream>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
@@ -150,20 +159,32 @@ async function relayUdp(opts: RelayOptions, serverPort: number, counters: RelayC
   front.on('message', (msg, rinfo) => {
     const key = `${rinfo.address}|${rinfo.port}`;
     let up = upstreams.get(key);
-    if (up === undefined) {
-      if (upstreams.size >= opts.maxSessions) return; // bounded: a flood of sources gets nowhere
+    if (up !== undefined) {
+      // Kept in order of last use, so that the longest silent source is the first in the map.
+      upstreams.delete(key);
+      upstreams.set(key, up);
+    } else {
+      // Bounded: past maxSessions sources, a new one takes the place of the longest silent (a
+      // class whose clients restart all afternoon keeps getting through; a flood of sources
+      // only churns the relay's own sockets).
+      if (upstreams.size >= opts.maxSessions) {
+        const [oldestKey, oldest] = upstreams.entries().next().value as [string, Upstream];
+        upstreams.delete(oldestKey);
+        oldest.gone = true;
+        oldest.socket.close();
+      }
       const socket = dgram.createSocket(net.isIPv6(opts.serverHost) ? 'udp6' : 'udp4');
       socket.on('error', () => {});
       socket.on('message', (reply) => toClient(reply, rinfo.port, rinfo.address));
       const ready = new Promise<void>((resolve) => socket.connect(serverPort, opts.serverHost, () => resolve()));
-      up = { socket, ready };
+      up = { socket, ready, gone: false };
       upstreams.set(key, up);
     }
-    const { socket, ready } = up;
+    const upstream = up;
     counters.udpFromClients++;
     const send = (): void => {
-      void ready.then(() => {
-        if (!closed) socket.send(msg, () => {});
+      void upstream.ready.then(() => {
+        if (!closed && !upstream.gone) upstream.socket.send(msg, () => {});
       });
     };
     // Direction `down`: the uplink is clean, each datagram sent as soon as the upstream socket is

@@ -71,6 +71,37 @@ test('compare-relay - UDP datagrams keep their boundaries through the relay, eac
   assert.equal(relay.counters.udpFromServer, 2);
 });
 
+test('compare-relay - past maxSessions sources, a new one takes the place of the longest silent, and the others keep theirs', async (t) => {
+  const server = dgram.createSocket('udp4');
+  server.on('message', (msg, rinfo) => server.send(Buffer.concat([Buffer.from(`${rinfo.port}:`), msg]), rinfo.port, rinfo.address));
+  server.bind(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  const relay = await startRelay({ serverHost: '127.0.0.1', serverUdpPort: (server.address() as AddressInfo).port, impairment: NO_IMPAIRMENT, seed: 1, maxSessions: 2 });
+  t.after(() => relay.close());
+  const clients = await Promise.all(
+    [0, 1, 2].map(async () => {
+      const s = dgram.createSocket('udp4');
+      s.bind(0, '127.0.0.1');
+      await once(s, 'listening');
+      t.after(() => s.close());
+      return s;
+    }),
+  );
+  /** Sends through the relay and returns the upstream port the server saw. */
+  const ask = async (i: number, text: string): Promise<string> => {
+    const reply = within(once(clients[i] as dgram.Socket, 'message'), 3000, `client ${i}'s reply through the relay`);
+    (clients[i] as dgram.Socket).send(text, relay.udpPort as number, '127.0.0.1');
+    return String((await reply)[0]).split(':')[0] as string;
+  };
+  const first0 = await ask(0, 'a');
+  const first1 = await ask(1, 'b');
+  assert.equal(await ask(0, 'c'), first0, 'client 0 used last: client 1 is now the longest silent');
+  await ask(2, 'd'); // the third source: without eviction it would get no reply at all
+  assert.equal(await ask(0, 'e'), first0, 'client 0 kept its upstream socket');
+  assert.notEqual(await ask(1, 'f'), first1, 'client 1 was evicted, and comes back on a new socket');
+});
+
 test('compare-relay - a TCP stream through the relay arrives whole and in order, delayed', async (t) => {
   const server = net.createServer((s) => s.pipe(s)); // echo
   server.listen(0, '127.0.0.1');
