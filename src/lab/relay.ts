@@ -11,8 +11,8 @@
  *   That is what kernel mode is for.
  *
  * Bounded: at most `maxSessions` UDP sources (a new one past that takes the place of the longest
- * silent) and twice as many TCP connections, and a TCP connection whose
- * held-back bytes pass `maxHeldBytes` stops reading from the server until they drain.
+ * silent) and `maxSessions` TCP connections, and a TCP connection whose held-back bytes pass
+ * `maxHeldBytes` stops reading from the server until they drain.
  */
 import dgram from 'node:dgram';
 import { once } from 'node:events';
