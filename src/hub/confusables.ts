@@ -83,20 +83,21 @@ function table(): Map<number, string> {
 export function skeleton(s: string): string {
   const nfd = s.normalize('NFD');
   const map = table();
-  let out = '';
-  let copied = 0; // nfd[0, copied) is in `out` (mapped or not)
+  let parts: string[] | undefined; // joined, not concatenated: a key is kept for as long as its user stays, and a flat string is smaller than a rope of its pieces
+  let copied = 0; // nfd[0, copied) is in `parts` (mapped or not)
   for (let i = 0; i < nfd.length; ) {
     const cp = nfd.codePointAt(i) as number;
     const width = cp > 0xffff ? 2 : 1;
     const prototype = map.get(cp);
     if (prototype !== undefined) {
-      out += nfd.slice(copied, i) + prototype;
+      (parts ??= []).push(nfd.slice(copied, i), prototype);
       copied = i + width;
     }
     i += width;
   }
-  if (copied === 0) return nfd; // nothing mapped: already NFD
-  return (out + nfd.slice(copied)).normalize('NFD');
+  if (parts === undefined) return nfd; // nothing mapped: already NFD
+  parts.push(nfd.slice(copied));
+  return parts.join('').normalize('NFD');
 }
 
 /**

@@ -134,8 +134,6 @@ export interface Session {
   lookalike: string | undefined;
   /** `ircNick(name)`: how IRC clients see this user (hub/names.ts); unique like the name. */
   nick: string | undefined;
-  /** What an IRC user said as they left (QUIT :text, PART :text), for the notice. */
-  farewell: string | undefined;
   /** True once the server password was given (always true when there is none). */
   authenticated: boolean;
   /** The room a line user is in (undefined until named). */
@@ -144,6 +142,19 @@ export interface Session {
   readonly rooms: RoomSet<Room>;
   /** Gave the operator key. */
   operator: boolean;
+  /** The cluster node this user is on, when it is not this one (the peer is then a RemotePeer). */
+  node: string | undefined;
+  /**
+   * What few users ever have (a mute, a farewell, a pending operator key...), made on first
+   * need (`extraOf`): an idle user costs the server none of it, and a server holds thousands.
+   */
+  extra: SessionExtra | undefined;
+}
+
+/** The rarely used part of a Session. */
+export interface SessionExtra {
+  /** What an IRC user said as they left (QUIT :text, PART :text), for the notice. */
+  farewell: string | undefined;
   /** Muted until this time on the hub's clock (0: not muted). */
   mutedUntil: number;
   /** A wrong operator key is being answered (after a delay). */
@@ -151,10 +162,20 @@ export interface Session {
   /** Who removed this user, and why, for the room's notice. */
   removedBy: string | undefined;
   removedBecause: string | undefined;
-  /** The cluster node this user is on, when it is not this one (the peer is then a RemotePeer). */
-  node: string | undefined;
   /** Lines that arrived while a name claim was out to the cluster, handled once it is answered. */
   held: string[] | undefined;
+}
+
+/** `session.extra`, made when it is first needed. */
+export function extraOf(session: Session): SessionExtra {
+  return (session.extra ??= { farewell: undefined, mutedUntil: 0, adminPending: false, removedBy: undefined, removedBecause: undefined, held: undefined });
+}
+
+const NO_EXTRA: Readonly<SessionExtra> = Object.freeze({ farewell: undefined, mutedUntil: 0, adminPending: false, removedBy: undefined, removedBecause: undefined, held: undefined });
+
+/** A session just connected, not named yet. */
+function newSession(peer: Peer, authenticated: boolean, operator: boolean, node: string | undefined): Session {
+  return { peer, name: undefined, key: undefined, lookalike: undefined, nick: undefined, authenticated, room: undefined, rooms: new RoomSet<Room>(), operator, node, extra: undefined };
 }
 
 const NAME_ERRORS: Record<NameProblem, 'name_empty' | 'name_too_long' | 'name_invalid' | 'name_marks' | 'name_reserved'> = {
@@ -266,7 +287,7 @@ export class Hub {
 
   /** The named session shown on IRC as `nick` (ASCII case ignored), if any. */
   findByNick(nick: string): Session | undefined {
-    return this.#byNick.get(ircNickKey(nick));
+    return this.#byNickKey(ircNickKey(nick));
   }
 
   /**
@@ -291,24 +312,7 @@ export class Hub {
       return this.#refuse(peer, refusal('too_many_connections', { max: maxConnectionsPerAddress }));
     }
     this.#perAddress.set(peer.address, (this.#perAddress.get(peer.address) ?? 0) + 1);
-    this.#sessions.set(peer, {
-      peer,
-      name: undefined,
-      key: undefined,
-      lookalike: undefined,
-      nick: undefined,
-      farewell: undefined,
-      authenticated: this.options.password === undefined,
-      room: undefined,
-      rooms: new RoomSet<Room>(),
-      operator: false,
-      mutedUntil: 0,
-      adminPending: false,
-      removedBy: undefined,
-      removedBecause: undefined,
-      node: undefined,
-      held: undefined,
-    });
+    this.#sessions.set(peer, newSession(peer, this.options.password === undefined, false, undefined));
     this.counters.connections++;
     return true;
   }
@@ -355,9 +359,10 @@ export class Hub {
   input(peer: Peer, raw: string): void {
     const session = this.#sessions.get(peer);
     if (session === undefined) return; // already gone: a late line after close
-    if (session.held !== undefined) {
+    const held = session.extra?.held;
+    if (held !== undefined) {
       // A name claim is out to the cluster: what follows waits for its answer, in order.
-      if (session.held.length < MAX_HELD_LINES) session.held.push(raw);
+      if (held.length < MAX_HELD_LINES) held.push(raw);
       return;
     }
     const line = sanitize(raw);
@@ -388,10 +393,11 @@ export class Hub {
 
   /** True (after telling them so) when `session` is muted. A mute whose time is up is lifted here. */
   isMuted(session: Session): boolean {
-    if (session.mutedUntil === 0) return false;
-    const left = session.mutedUntil - this.options.now();
+    const extra = session.extra;
+    if (extra === undefined || extra.mutedUntil === 0) return false;
+    const left = extra.mutedUntil - this.options.now();
     if (left <= 0) {
-      session.mutedUntil = 0;
+      extra.mutedUntil = 0;
       return false;
     }
     this.refuse(session, 'muted', { minutes: Math.ceil(left / 60_000) });
@@ -483,10 +489,11 @@ export class Hub {
       done(undefined);
       return;
     }
-    session.held = [];
+    const extra = extraOf(session);
+    extra.held = [];
     bus.claim(session, name, (answer) => {
-      const held = session.held ?? [];
-      session.held = undefined;
+      const held = extra.held ?? [];
+      extra.held = undefined;
       const here = this.#sessions.get(session.peer) === session;
       // Someone may have come by this name meanwhile (a remote user this node heard of late).
       const refused =
@@ -501,7 +508,7 @@ export class Hub {
       if (!here) return;
       done(refused);
       for (let i = 0; i < held.length; i++) {
-        const again = session.held as string[] | undefined; // set again by a line below
+        const again = extra.held as string[] | undefined; // set again by a line below
         if (again !== undefined) {
           // Another claim went out (a second /nick): the rest waits for that one.
           again.push(...held.slice(i));
@@ -535,7 +542,7 @@ export class Hub {
     if (problem !== undefined) {
       return refusal(NAME_ERRORS[problem], { name, max: this.options.maxNameLength, marks: MAX_MARKS_PER_BASE });
     }
-    const holder = this.#byKey.get(foldName(name)) ?? this.#byLookalike.get(confusableKey(name)) ?? this.#byNick.get(ircNickKey(ircNick(name)));
+    const holder = this.#byKey.get(foldName(name)) ?? this.#byLookalikeKey(confusableKey(name)) ?? this.#byNickKey(ircNickKey(ircNick(name)));
     if (holder !== undefined && holder !== session) return refusal('name_taken', { name });
     return undefined;
   }
@@ -545,23 +552,43 @@ export class Hub {
     this.#joined.set(session.peer, session);
   }
 
+  // A name's look-alike key and IRC nick key are most often its key itself (`ana`, `bob`): then
+  // the session is found through #byKey, and #byLookalike / #byNick hold only the ones that
+  // differ, which saves two map entries (and two strings) per user.
   #setName(session: Session, name: string): void {
+    const key = foldName(name);
+    const lookalike = confusableKey(name);
+    const nick = ircNick(name);
     session.name = name;
-    session.key = foldName(name);
-    session.lookalike = confusableKey(name);
-    session.nick = ircNick(name);
+    session.key = key === name ? name : key;
+    session.lookalike = lookalike === key ? session.key : lookalike;
+    session.nick = nick === name ? name : nick;
     this.#byKey.set(session.key, session);
-    this.#byLookalike.set(session.lookalike, session);
-    this.#byNick.set(ircNickKey(session.nick), session);
+    if (session.lookalike !== session.key) this.#byLookalike.set(session.lookalike, session);
+    const nickKey = ircNickKey(session.nick);
+    if (nickKey !== session.key) this.#byNick.set(nickKey, session);
   }
 
   #forgetName(session: Session): void {
-    if (session.key !== undefined && this.#byKey.get(session.key) === session) this.#byKey.delete(session.key);
-    if (session.lookalike !== undefined && this.#byLookalike.get(session.lookalike) === session) this.#byLookalike.delete(session.lookalike);
-    if (session.nick !== undefined) {
-      const key = ircNickKey(session.nick);
-      if (this.#byNick.get(key) === session) this.#byNick.delete(key);
+    const { key, lookalike, nick } = session;
+    if (key !== undefined && this.#byKey.get(key) === session) this.#byKey.delete(key);
+    if (lookalike !== undefined && this.#byLookalike.get(lookalike) === session) this.#byLookalike.delete(lookalike);
+    if (nick !== undefined) {
+      const nickKey = ircNickKey(nick);
+      if (this.#byNick.get(nickKey) === session) this.#byNick.delete(nickKey);
     }
+  }
+
+  /** The named session whose look-alike key is `lookalike`, if any. */
+  #byLookalikeKey(lookalike: string): Session | undefined {
+    const session = this.#byLookalike.get(lookalike) ?? this.#byKey.get(lookalike);
+    return session !== undefined && session.lookalike === lookalike ? session : undefined;
+  }
+
+  /** The named session whose IRC nick key (`ircNickKey`) is `nickKey`, if any. */
+  #byNickKey(nickKey: string): Session | undefined {
+    const session = this.#byNick.get(nickKey) ?? this.#byKey.get(nickKey);
+    return session !== undefined && session.nick !== undefined && ircNickKey(session.nick) === nickKey ? session : undefined;
   }
 
   /**
@@ -819,7 +846,7 @@ export class Hub {
       this.refuse(session, 'admin_already');
       return;
     }
-    if (session.adminPending) return; // one guess at a time: the last is still being answered
+    if (session.extra?.adminPending === true) return; // one guess at a time: the last is still being answered
     const { peer } = session;
     if (samePassword(key, expected)) {
       session.operator = true;
@@ -828,10 +855,11 @@ export class Hub {
       this.options.log(this.t('log_admin_granted', { name: session.name as string, peer: peer.id }));
       return;
     }
-    session.adminPending = true;
+    const extra = extraOf(session);
+    extra.adminPending = true;
     this.options.log(this.t('log_admin_wrong', { name: session.name as string, peer: peer.id }));
     this.options.schedule(ADMIN_RETRY_DELAY_MS, () => {
-      session.adminPending = false;
+      extra.adminPending = false;
       if (this.#sessions.get(peer) === session) this.refuse(session, 'admin_wrong');
     });
   }
@@ -850,8 +878,9 @@ export class Hub {
 
   #remove(by: string, target: Session, because: string | undefined): void {
     target.peer.deliver(because === undefined ? refusal('kicked_you', { by }) : refusal('kicked_you_because', { by, because }));
-    target.removedBy = by;
-    target.removedBecause = because;
+    const extra = extraOf(target);
+    extra.removedBy = by;
+    extra.removedBecause = because;
     this.options.log(this.t('log_removed', { name: target.name as string, by, because: because ?? '-' }));
     this.leave(target.peer, 'removed');
     target.peer.close('removed');
@@ -871,12 +900,13 @@ export class Hub {
   /** Lifts `target`'s mute in force, or mutes them for `minutes`, telling them (`tell`); true when now muted. */
   #toggleMute(by: string, target: Session, minutes: number, tell: boolean): boolean {
     const now = this.options.now();
-    if (target.mutedUntil > now) {
-      target.mutedUntil = 0;
+    const extra = extraOf(target);
+    if (extra.mutedUntil > now) {
+      extra.mutedUntil = 0;
       if (tell) target.peer.deliver(reply('unmuted_you', { by }));
       return false;
     }
-    target.mutedUntil = now + minutes * 60_000;
+    extra.mutedUntil = now + minutes * 60_000;
     if (tell) target.peer.deliver(reply('muted_you', { by, minutes }));
     return true;
   }
@@ -905,7 +935,8 @@ export class Hub {
       this.#forgetName(session);
       return;
     }
-    const { name, removedBy: by, removedBecause: because, farewell: message } = session;
+    const { name, extra } = session;
+    const { removedBy: by, removedBecause: because, farewell: message } = extra ?? NO_EXTRA;
     const published = this.#publish(
       {
         t: 'leave',
@@ -1169,24 +1200,7 @@ export class Hub {
     const known = this.#byKey.get(foldName(user.name));
     if (known !== undefined) return known.node === node ? known : undefined;
     const peer = new RemotePeer(node, user.name, user.transport, this.options.lang, this.#bus as HubBus);
-    const session: Session = {
-      peer,
-      name: undefined,
-      key: undefined,
-      lookalike: undefined,
-      nick: undefined,
-      farewell: undefined,
-      authenticated: true,
-      room: undefined,
-      rooms: new RoomSet<Room>(),
-      operator: user.operator,
-      mutedUntil: 0,
-      adminPending: false,
-      removedBy: undefined,
-      removedBecause: undefined,
-      node,
-      held: undefined,
-    };
+    const session = newSession(peer, true, user.operator, node);
     this.#setName(session, user.name);
     this.#joined.set(peer, session);
     return session;

@@ -19,7 +19,8 @@ const CR = 0x0d;
 
 export class LineDecoder {
   readonly maxLineBytes: number;
-  #pending: Buffer[] = [];
+  /** The start of a line that is not complete yet, in pieces (none: undefined, as for most connections most of the time). */
+  #pending: Buffer[] | undefined = undefined;
   #pendingBytes = 0;
   #discarding = false;
   /** crEnds: the last line ended at a CR that was the chunk's last byte; an LF first in the next chunk is its CR LF. */
@@ -110,7 +111,7 @@ export class LineDecoder {
     const discarding = this.#discarding;
     this.#discarding = false;
     if (discarding || this.#pendingBytes === 0) {
-      this.#pending = [];
+      this.#pending = undefined;
       this.#pendingBytes = 0;
       return [];
     }
@@ -125,14 +126,14 @@ export class LineDecoder {
     const bytes = end - start;
     // +1: room for the CR of a "\r\n" line whose content is exactly maxLineBytes.
     if (this.#pendingBytes + bytes > this.maxLineBytes + 1) {
-      this.#pending = [];
+      this.#pending = undefined;
       this.#pendingBytes = 0;
       this.#discarding = true;
       events.push({ kind: 'too_long', limit: this.maxLineBytes });
       return;
     }
     // Copy: the chunk's memory may be reused by the stream once we return.
-    this.#pending.push(Buffer.from(buf.subarray(start, end)));
+    (this.#pending ??= []).push(Buffer.from(buf.subarray(start, end)));
     this.#pendingBytes += bytes;
   }
 
@@ -142,12 +143,12 @@ export class LineDecoder {
       return;
     }
     if (this.#pendingBytes + (lf - start) > this.maxLineBytes + 1) {
-      this.#pending = [];
+      this.#pending = undefined;
       this.#pendingBytes = 0;
       events.push({ kind: 'too_long', limit: this.maxLineBytes });
       return;
     }
-    this.#pending.push(buf.subarray(start, lf));
+    (this.#pending ??= []).push(buf.subarray(start, lf));
     this.#pendingBytes += lf - start;
     const line = this.#take();
     this.#emit(line, 0, line.length, events);
@@ -163,8 +164,9 @@ export class LineDecoder {
   }
 
   #take(): Buffer {
-    const all = this.#pending.length === 1 ? (this.#pending[0] as Buffer) : Buffer.concat(this.#pending, this.#pendingBytes);
-    this.#pending = [];
+    const pending = this.#pending ?? [];
+    const all = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, this.#pendingBytes);
+    this.#pending = undefined;
     this.#pendingBytes = 0;
     return all;
   }

@@ -20,7 +20,7 @@ import tls from 'node:tls';
 import { ircChannel, ircHost, IrcEncoder, ircMask, IRC_SERVER_NAME, namesReply, numeric, topicReply } from '../encode/irc.js';
 import { isOneLine } from '../encode/line.js';
 import { type ChatEvent, isNotice, type Refusal } from '../hub/events.js';
-import { type Hub, type Session, TOPIC_MAX_BYTES } from '../hub/hub.js';
+import { extraOf, type Hub, type Session, TOPIC_MAX_BYTES } from '../hub/hub.js';
 import type { Lang, LeaveReason, Translate } from '../hub/messages.js';
 import { translator } from '../hub/messages.js';
 import { ircNick, isIrcChosenNick, normalizeName } from '../hub/names.js';
@@ -30,7 +30,7 @@ import { LineDecoder } from '../protocol/line-decoder.js';
 import { sanitize } from '../protocol/sanitize.js';
 import type { Timer } from '../util/clock.js';
 import { VERSION } from '../util/version.js';
-import { StreamConnection } from './stream-connection.js';
+import { StreamConnection, type StreamContext } from './stream-connection.js';
 import { StreamPeer } from './stream-peer.js';
 import { closeAll, Handshakes, TCP_DEFAULTS, type TcpOptions, TLS_HANDSHAKE_TIMEOUT_MS } from './tcp.js';
 import type { Transport, TransportFactory, TransportStats } from './transport.js';
@@ -90,9 +90,10 @@ export async function listenIrc(hub: Hub, options: Partial<IrcOptions> = {}): Pr
   });
   const started = new Date().toUTCString();
   const socketOptions = { noDelay: true, allowHalfOpen: true, keepAlive: opts.keepAliveMs > 0, keepAliveInitialDelay: opts.keepAliveMs };
+  const ctx: StreamContext = { hub, opts, peers };
   const serve = (socket: net.Socket): void => {
     const peer = new IrcPeer(socket, opts, hub.options.lang, encoder);
-    new IrcConnection(hub, socket, opts, peers, peer, started).start();
+    new IrcConnection(ctx, socket, peer, started).start();
   };
   const server =
     opts.tls === undefined
@@ -191,10 +192,10 @@ class IrcConnection extends StreamConnection {
   lastChannel = '';
   lastRoom: Room | undefined;
 
-  constructor(hub: Hub, socket: net.Socket, opts: IrcOptions, peers: Set<StreamPeer>, peer: IrcPeer, started: string) {
-    super(hub, socket, 'tcp', opts, peers, peer);
+  constructor(ctx: StreamContext, socket: net.Socket, peer: IrcPeer, started: string) {
+    super(ctx, socket, 'tcp', peer);
     this.irc = peer;
-    this.t = translator(hub.options.lang);
+    this.t = translator(ctx.hub.options.lang);
     this.started = started;
   }
 
@@ -496,8 +497,9 @@ class IrcConnection extends StreamConnection {
         this.cap(msg);
         return;
       case 'QUIT': {
-        session.farewell = p[0] === undefined || p[0] === '' ? undefined : sanitize(p[0]);
-        const reason = session.farewell === undefined ? t('reason_quit') : t('irc_quit', { message: session.farewell });
+        const farewell = p[0] === undefined || p[0] === '' ? undefined : sanitize(p[0]);
+        if (farewell !== undefined) extraOf(session).farewell = farewell;
+        const reason = farewell === undefined ? t('reason_quit') : t('irc_quit', { message: farewell });
         this.irc.line(`ERROR :${t('irc_closing_link', { reason })}`);
         hub.leave(this.peer, 'quit');
         this.peer.close('quit');

@@ -22,11 +22,19 @@ import { webUrl } from './web-url.js';
  * as their argument, which keeps an idle user's footprint small when there are thousands of
  * them. Every timer is set on `opts.timers`, the server's shared clock, so tests move them all.
  */
-export class StreamConnection {
+/**
+ * What every connection of one listener shares: its hub, its options and its live peers. One
+ * object per listener, so each connection holds one reference to it instead of three.
+ */
+export interface StreamContext {
   readonly hub: Hub;
   readonly opts: TcpOptions;
-  readonly peer: StreamPeer;
   readonly peers: Set<StreamPeer>;
+}
+
+export class StreamConnection {
+  readonly ctx: StreamContext;
+  readonly peer: StreamPeer;
   readonly bucket: TokenBucket | undefined;
   /** 'unknown' until the client shows whether it ends messages with LF ('lines') or not ('bare'). */
   mode: 'unknown' | 'lines' | 'bare';
@@ -44,7 +52,8 @@ export class StreamConnection {
    */
   rest: Buffer | undefined;
   throttledSince = 0;
-  warnedAt = -Infinity;
+  /** When the user was last told they are being slowed (never: undefined, not -Infinity, which would cost every connection a boxed number). */
+  warnedAt: number | undefined = undefined;
   sniffed = false;
   /** The client sent its FIN: once the backlog is delivered, we end our side. */
   inputEnded = false;
@@ -54,13 +63,24 @@ export class StreamConnection {
    * `peer` is the connection's StreamPeer, for a protocol with its own (IRC's renders events
    * with its encoder); by default a line-protocol one.
    */
-  constructor(hub: Hub, socket: net.Socket, kind: 'tcp' | 'tls', opts: TcpOptions, peers: Set<StreamPeer>, peer?: StreamPeer) {
-    this.hub = hub;
-    this.opts = opts;
-    this.peers = peers;
+  constructor(ctx: StreamContext, socket: net.Socket, kind: 'tcp' | 'tls', peer?: StreamPeer) {
+    const { hub, opts } = ctx;
+    this.ctx = ctx;
     this.peer = peer ?? new StreamPeer(socket, kind, opts.maxQueuedBytes, opts.maxLineBytes, hub.options.lang);
     this.bucket = opts.rateLimit === undefined ? undefined : new TokenBucket(opts.rateLimit.ratePerSec, opts.rateLimit.burst, opts.timers.now);
     this.mode = opts.bareIdleMs > 0 ? 'unknown' : 'lines';
+  }
+
+  get hub(): Hub {
+    return this.ctx.hub;
+  }
+
+  get opts(): TcpOptions {
+    return this.ctx.opts;
+  }
+
+  get peers(): Set<StreamPeer> {
+    return this.ctx.peers;
   }
 
   /** Wires the socket to this connection and registers it with the hub. */
@@ -247,7 +267,7 @@ export class StreamConnection {
     if (this.throttledSince === 0) {
       this.throttledSince = now;
       peer.socket.pause();
-      if (now - this.warnedAt >= SLOWED_WARNING_INTERVAL_MS) {
+      if (this.warnedAt === undefined || now - this.warnedAt >= SLOWED_WARNING_INTERVAL_MS) {
         this.warnedAt = now;
         peer.deliver(refusal('rate_slowed'));
       }

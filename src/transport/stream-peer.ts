@@ -42,8 +42,8 @@ export class StreamPeer implements Peer {
   /** Why the connection ended, when the server ended it (reported to the hub on 'close'). */
   closeReason: LeaveReason | undefined;
   readonly #remotePort: number;
-  /** Closed pieces of output, in order: arena slices and notice buffers. */
-  #pieces: Buffer[] = [];
+  /** Closed pieces of output, in order: arena slices and notice buffers (none yet: undefined). */
+  #pieces: Buffer[] | undefined = undefined;
   /** The open piece: `#openArena[#openStart, #openEnd)`, extended while lines come in a row. */
   #openArena: Buffer | undefined;
   #openStart = 0;
@@ -52,8 +52,11 @@ export class StreamPeer implements Peer {
   #closed = false;
   /** A flush is scheduled for this turn. */
   #dirty = false;
-  /** The notices of the window this peer was sent and has not written yet. */
-  readonly #notices = new PendingNotices();
+  /**
+   * The notices of the window this peer was sent and has not written yet; made for a window and
+   * dropped once written, so an idle user holds none.
+   */
+  #notices: PendingNotices | undefined = undefined;
 
   constructor(socket: Socket, transport: TransportKind, maxQueuedBytes: number, maxLineBytes: number, lang: Lang = 'es', decoder?: LineDecoder) {
     this.socket = socket;
@@ -79,7 +82,7 @@ export class StreamPeer implements Peer {
 
   /** Bytes waiting for this peer (queue and pending notices) plus the socket's write buffer. */
   get queuedBytes(): number {
-    return this.#queuedBytes + this.#notices.bytes + this.socket.writableLength;
+    return this.#queuedBytes + (this.#notices?.bytes ?? 0) + this.socket.writableLength;
   }
 
   /** Renders `event` as lines (the line encoder renders a broadcast once for all its receivers) and queues them. */
@@ -108,7 +111,7 @@ export class StreamPeer implements Peer {
       this.close('slow');
       return;
     }
-    if (this.#notices.from >= 0) this.#takeNotices(); // pending notices go first
+    if (this.#notices !== undefined) this.#takeNotices(); // pending notices go first
     if (encodedArena === this.#openArena && encodedStart === this.#openEnd) {
       this.#openEnd = encodedEnd; // the next line of the same run: most sends end here
     } else {
@@ -129,33 +132,33 @@ export class StreamPeer implements Peer {
 
   #closePiece(): void {
     if (this.#openArena === undefined) return;
-    this.#pieces.push(this.#openArena.subarray(this.#openStart, this.#openEnd));
+    (this.#pieces ??= []).push(this.#openArena.subarray(this.#openStart, this.#openEnd));
     this.#openArena = undefined;
   }
 
   /** Would `bytes` more take this peer past its bound (see the class comment)? */
   #overBound(bytes: number): boolean {
-    const pending = this.#queuedBytes + this.#notices.bytes + bytes;
+    const pending = this.#queuedBytes + (this.#notices?.bytes ?? 0) + bytes;
     const unsent = this.socket.writableLength;
     if (pending + unsent <= this.maxQueuedBytes) return false;
     return unsent > 0 || pending > this.maxQueuedBytes * BURST_FACTOR;
   }
 
   #sendNotice(line: string): void {
-    const notices = this.#notices;
-    const seq = lineWindow.seq(line, notices.last);
+    const seq = lineWindow.seq(line, this.#notices?.last ?? -1);
     const size = lineWindow.sizeOf(seq);
     if (this.#overBound(size)) {
       this.close('slow');
       return;
     }
-    lineWindow.note(notices, this, seq, size);
+    lineWindow.note((this.#notices ??= new PendingNotices()), this, seq, size);
   }
 
   /** Moves the pending notices into the queue, in order. */
   #takeNotices(): void {
     this.#closePiece();
-    this.#queuedBytes += lineWindow.take(this.#notices, this.#pieces);
+    this.#queuedBytes += lineWindow.take(this.#notices as PendingNotices, (this.#pieces ??= []));
+    this.#notices = undefined;
   }
 
   /**
@@ -166,14 +169,14 @@ export class StreamPeer implements Peer {
    */
   flush(): void {
     this.#dirty = false;
-    if (this.#notices.from >= 0) this.#takeNotices();
+    if (this.#notices !== undefined) this.#takeNotices();
     const { socket } = this;
     const bytes = this.#queuedBytes;
     if (bytes === 0 || socket.destroyed) return;
     const pieces = this.#pieces;
     const backedUp = socket.writableLength > 0;
     this.#queuedBytes = 0;
-    if (pieces.length === 0) {
+    if (pieces === undefined || pieces.length === 0) {
       const arena = this.#openArena as Buffer;
       this.#openArena = undefined;
       const data = arena.subarray(this.#openStart, this.#openEnd);
@@ -181,7 +184,7 @@ export class StreamPeer implements Peer {
       return;
     }
     this.#closePiece();
-    this.#pieces = [];
+    this.#pieces = undefined;
     this.#writeAll(pieces, backedUp || bytes <= COPY_BELOW_BYTES);
   }
 
@@ -192,13 +195,15 @@ export class StreamPeer implements Peer {
    * user one write of shared bytes, not one buffer per notice.
    */
   flushNotices(window: () => JoinedNotices): void {
-    if (this.#notices.from < 0 || this.#closed || this.socket.destroyed) return;
+    const notices = this.#notices;
+    if (notices === undefined || this.#closed || this.socket.destroyed) return;
     if (this.#queuedBytes > 0) {
       this.flush(); // chat lines are queued behind the notices: all go together, in order
       return;
     }
     const joined = window();
-    this.#write(lineWindow.runs(this.#notices, joined), joined.data);
+    this.#notices = undefined;
+    this.#write(lineWindow.runs(notices, joined), joined.data);
   }
 
   /**
@@ -276,10 +281,10 @@ export class StreamPeer implements Peer {
   }
 
   #dropQueue(): void {
-    this.#pieces = [];
+    this.#pieces = undefined;
     this.#openArena = undefined;
     this.#queuedBytes = 0;
-    this.#notices.clear();
+    this.#notices = undefined;
   }
 }
 

@@ -6,7 +6,7 @@ import type { Hub } from '../hub/hub.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from '../hub/rate-limit.js';
 import { realTimers, type Timers } from '../util/clock.js';
 import { closed } from '../util/closed.js';
-import { StreamConnection } from './stream-connection.js';
+import { StreamConnection, type StreamContext } from './stream-connection.js';
 import { formatHostPort, normalizeAddress, type StreamPeer } from './stream-peer.js';
 import type { Transport, TransportFactory, TransportStats } from './transport.js';
 
@@ -128,14 +128,15 @@ export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Pr
   // address from accept on, and a shutdown ends them too. Without TLS every accepted socket is a
   // peer from the start, and hub.connect counts it (and refuses it, saying why) right at accept.
   const handshakes = new Handshakes(hub);
+  const ctx: StreamContext = { hub, opts, peers };
   const server =
     opts.tls === undefined
-      ? net.createServer(socketOptions, (socket) => new StreamConnection(hub, socket, 'tcp', opts, peers).start())
+      ? net.createServer(socketOptions, (socket) => new StreamConnection(ctx, socket, 'tcp').start())
       : tls.createServer(
           { ...socketOptions, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
           (socket) => {
             handshakes.handOver(socket); // before hub.connect counts it as a peer
-            new StreamConnection(hub, socket, 'tls', opts, peers).start();
+            new StreamConnection(ctx, socket, 'tls').start();
           },
         );
   if (opts.tls !== undefined) server.on('connection', (socket: net.Socket) => handshakes.accept(socket));

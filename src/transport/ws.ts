@@ -486,7 +486,7 @@ export class WsPeer implements Peer {
   #paceTimer: Timer | undefined;
   #registrationTimer: Timer | undefined;
   /** The room notices this peer was sent and has not written yet (see notice-window.ts). */
-  readonly #notices = new PendingNotices();
+  #notices: PendingNotices | undefined = undefined; // made for a window, dropped once written
   /** Nothing has come from the client since the last ping. */
   #silent = false;
 
@@ -513,7 +513,7 @@ export class WsPeer implements Peer {
 
   /** Bytes waiting for this peer: our queue and the socket's buffer. */
   get queuedBytes(): number {
-    return this.#pendingBytes + this.#notices.bytes + this.socket.writableLength;
+    return this.#pendingBytes + (this.#notices?.bytes ?? 0) + this.socket.writableLength;
   }
 
   start(): void {
@@ -557,19 +557,18 @@ export class WsPeer implements Peer {
    * window (up to lazyFlushMs later, one write for all of it) or with this peer's next frame.
    */
   #sendNotice(frame: Buffer): void {
-    const notices = this.#notices;
-    const seq = this.#ctx.notices.seq(frame, notices.last);
+    const seq = this.#ctx.notices.seq(frame, this.#notices?.last ?? -1);
     const size = this.#ctx.notices.sizeOf(seq);
     if (this.#overBound(size)) {
       this.close('slow');
       return;
     }
-    this.#ctx.notices.note(notices, this, seq, size);
+    this.#ctx.notices.note((this.#notices ??= new PendingNotices()), this, seq, size);
   }
 
   /** Would `bytes` more take this peer past its bound? (a burst to a peer keeping up may, as StreamPeer) */
   #overBound(bytes: number): boolean {
-    const pending = this.#pendingBytes + this.#notices.bytes + bytes;
+    const pending = this.#pendingBytes + (this.#notices?.bytes ?? 0) + bytes;
     const unsent = this.socket.writableLength;
     const bound = this.#ctx.opts.maxQueuedBytes;
     return pending + unsent > bound && (unsent > 0 || pending > bound * BURST_FACTOR);
@@ -604,7 +603,7 @@ export class WsPeer implements Peer {
       this.close('slow');
       return;
     }
-    if (this.#notices.from >= 0) this.#takeNotices(); // notices go first
+    if (this.#notices !== undefined) this.#takeNotices(); // notices go first
     const offset = frame.byteOffset;
     if (offset === this.#openEnd && frame.buffer === this.#openBuf) {
       this.#openEnd = offset + bytes; // the next frame of the same run: most sends end here
@@ -637,7 +636,8 @@ export class WsPeer implements Peer {
 
   #takeNotices(): void {
     this.#closePiece();
-    this.#pendingBytes += this.#ctx.notices.take(this.#notices, this.#pending);
+    this.#pendingBytes += this.#ctx.notices.take(this.#notices as PendingNotices, this.#pending);
+    this.#notices = undefined;
   }
 
   #dropQueue(): void {
@@ -645,7 +645,7 @@ export class WsPeer implements Peer {
     this.#pendingBytes = 0;
     this.#openBuf = undefined;
     this.#openFirst = undefined;
-    this.#notices.clear();
+    this.#notices = undefined;
   }
 
   /**
@@ -656,7 +656,7 @@ export class WsPeer implements Peer {
    */
   flush(): void {
     this.#dirty = false;
-    if (this.#notices.from >= 0) this.#takeNotices();
+    if (this.#notices !== undefined) this.#takeNotices();
     this.#closePiece();
     const pending = this.#pending;
     const bytes = this.#pendingBytes;
@@ -685,18 +685,17 @@ export class WsPeer implements Peer {
    * it, usually, or all but its own join) as slices of one buffer shared by every peer.
    */
   flushNotices(window: () => JoinedNotices): void {
-    if (this.#notices.from < 0 || this.#closed) return;
+    const notices = this.#notices;
+    if (notices === undefined || this.#closed) return;
     if (this.#pendingBytes > 0) {
       this.flush(); // frames are queued behind the notices: all go together, in order
       return;
     }
     const { socket } = this;
-    if (socket.destroyed || this.ws.readyState !== 1) {
-      this.#notices.clear();
-      return;
-    }
+    this.#notices = undefined;
+    if (socket.destroyed || this.ws.readyState !== 1) return;
     const joined = window();
-    const runs = this.#ctx.notices.runs(this.#notices, joined);
+    const runs = this.#ctx.notices.runs(notices, joined);
     // A socket that is backed up gets a copy: a slice waiting in its buffer would keep the whole window alive.
     const backedUp = socket.writableLength > 0;
     if (runs.length === 1) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { Hub } from '../../../src/hub/hub.js';
+import { extraOf, Hub } from '../../../src/hub/hub.js';
 import { Room } from '../../../src/hub/room.js';
 import { FakePeer } from '../../helpers/fake-peer.js';
 
@@ -75,7 +75,7 @@ test('say speaks in the room given; partRoom leaves one room; leaving the server
   hub.joinRoom(ds, 'general');
   hub.joinRoom(ds, 'dudas');
   hub.joinRoom(session, 'general');
-  session.farewell = 'adiós';
+  extraOf(session).farewell = 'adiós';
   hub.leave(irc, 'quit');
   const lefts = dani.events.filter((e) => e.kind === 'left');
   assert.equal(lefts.length, 1);
