@@ -11,6 +11,12 @@ export interface BenchOptions {
   /** Target port; 0 = start a charla server of our own (a child process) and use its port. */
   port: number;
   /**
+   * Other nodes of the same chat (`charla server --redis`): the users who do not send connect to
+   * these ports in turn, the senders to `port`, so every message crosses nodes. Empty: every user
+   * on `port`.
+   */
+  receiverPorts: number[];
+  /**
    * line: charla's line protocol, the seed; irc: IRC servers (and charla's IRC port); ws:
    * charla's WebSocket protocol; ws-raw: a bare WebSocket broadcast server; sio: socket.io's chat
    * example (src/bench/ws-codec.ts).
@@ -66,6 +72,7 @@ export interface BenchOptions {
 export const BENCH_DEFAULTS: BenchOptions = {
   host: '127.0.0.1',
   port: 0,
+  receiverPorts: [],
   proto: 'line',
   clients: 50, // workload a
   senders: -1,
@@ -98,6 +105,12 @@ export const WORKLOADS: Record<string, Partial<BenchOptions>> = {
   d: { clients: 50, msgs: 100, size: 64, rate: 20, window: 0, senders: -1 },
 };
 
+/** The port user `index` connects to: senders to `port`, the others to `receiverPorts` in turn. */
+export function portOfUser(opts: Pick<BenchOptions, 'port' | 'receiverPorts' | 'senders'>, index: number): number {
+  const others = opts.receiverPorts;
+  return index < opts.senders || others.length === 0 ? opts.port : (others[(index - opts.senders) % others.length] as number);
+}
+
 /** True for 127.0.0.0/8 and ::1 (numeric), and "localhost". */
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost' || host === '::1' || host === '[::1]') return true;
@@ -115,6 +128,10 @@ export function validateBenchOptions(opts: BenchOptions): BenchOptions {
   }
   if (opts.clients < 1) bad('--clients', 'must be at least 1');
   const senders = opts.senders < 0 || opts.senders > opts.clients ? opts.clients : opts.senders;
+  if (opts.receiverPorts.length > 0) {
+    if (opts.port === 0) bad('--port', 'with several ports loads servers that are already running: give each node\'s port');
+    if (senders >= opts.clients) bad('--senders', `must be fewer than --clients with several ports: the ${opts.clients - senders} users who do not send are the ones spread over the other nodes`);
+  }
   if (senders > MAX_SENDERS) bad('--senders', `can be at most ${MAX_SENDERS}`);
   if (opts.size < MARKER_BYTES || opts.size > MAX_PAYLOAD_BYTES) bad('--size', `must be from ${MARKER_BYTES} (the marker) to ${MAX_PAYLOAD_BYTES} bytes`);
   if (opts.conc < 1) bad('--conc', 'must be at least 1');

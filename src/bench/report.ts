@@ -29,7 +29,7 @@ export function formatResult(r: BenchResult): string {
     ? `${r.clients} users, ${r.senders} senders × ${r.msgs_per_sender} × ${r.size} B, ${r.window > 0 ? `window ${r.window}` : 'no window'}${r.rate > 0 ? `, ${r.rate} msg/s each` : ''}`
     : `${r.clients} idle users, held ${r.idle_hold_s} s`;
   const rows: Array<[string, string]> = [
-    ['workload', `${r.proto} on port ${r.port}: ${shape}`],
+    ['workload', `${r.proto} on ${r.receiver_ports === undefined ? `port ${r.port}` : `ports ${r.port} (senders), ${r.receiver_ports.join(', ')} (the others)`}: ${shape}`],
     ['result', `${r.end_reason}${r.first_error ? ` (${r.first_error})` : ''}`],
     ['ready', `${r.ready_clients}/${r.clients} registered in ${r.ready_s.toFixed(3)} s (connected in ${r.connect_s.toFixed(3)} s)`],
   ];

@@ -369,6 +369,7 @@ function buildResult(r: ResultInput): BenchRun {
     label: opts.label,
     proto: opts.proto,
     port: opts.port,
+    ...(opts.receiverPorts.length > 0 ? { receiver_ports: opts.receiverPorts } : {}),
     clients: opts.clients,
     senders: opts.senders,
     msgs_per_sender: opts.msgs,

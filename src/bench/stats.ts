@@ -89,6 +89,8 @@ export interface BenchResult {
   label: string;
   proto: BenchProto;
   port: number;
+  /** The other nodes' ports (`--port P,Q,...`): where the users who do not send were. */
+  receiver_ports?: number[];
   clients: number;
   senders: number;
   msgs_per_sender: number;

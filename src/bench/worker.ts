@@ -11,6 +11,7 @@
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BenchCodec, type CodecSink, IrcCodec, LineCodec, framePayload, nickOf } from './client-codec.js';
+import { portOfUser } from './options.js';
 import { WsCodec } from './ws-codec.js';
 import { type Marker, encodePayload } from './payload.js';
 import {
@@ -42,6 +43,8 @@ type UserState = 'idle' | 'connecting' | 'registering' | 'ready' | 'gone';
 
 interface User {
   readonly index: number;
+  /** The node this user connects to (`portOfUser`). */
+  readonly port: number;
   state: UserState;
   attempts: number;
   socket: net.Socket | undefined;
@@ -71,15 +74,15 @@ const METRONOME = metronomeIndex(threads);
 const TOTAL = totalIndex(threads);
 const expected = S * M * (N - 1);
 
-/** The protocol's client for user `name`. */
-function codecFor(name: string): BenchCodec {
+/** The protocol's client for user `name`, who connects to `port`. */
+function codecFor(name: string, port: number): BenchCodec {
   switch (opts.proto) {
     case 'irc':
       return new IrcCodec(name, opts.channel);
     case 'ws':
     case 'ws-raw':
     case 'sio':
-      return new WsCodec(name, opts.proto, `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${setup.port}`);
+      return new WsCodec(name, opts.proto, `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`);
     default:
       return new LineCodec(name, opts.lineReady === 'write');
   }
@@ -88,12 +91,14 @@ function codecFor(name: string): BenchCodec {
 const users: User[] = [];
 for (let i = me; i < N; i += threads) {
   const name = nickOf(opts.nickPrefix, i);
+  const port = portOfUser({ ...opts, port: setup.port }, i);
   users.push({
     index: i,
+    port,
     state: 'idle',
     attempts: 0,
     socket: undefined,
-    codec: codecFor(name),
+    codec: codecFor(name, port),
     sink: undefined,
     error: undefined,
     sent: 0,
@@ -233,7 +238,7 @@ function connect(user: User): void {
   user.attempts++;
   user.state = 'connecting';
   inFlight++;
-  const socket = net.connect({ host: opts.host, port: setup.port, noDelay: true });
+  const socket = net.connect({ host: opts.host, port: user.port, noDelay: true });
   user.socket = socket;
   user.sink ??= sink(user);
   socket.on('connect', () => {

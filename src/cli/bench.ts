@@ -31,6 +31,8 @@ Target:
   --host ADDR            loopback only: 127.0.0.0/8 or ::1 (default ${D.host})
   --port PORT            a server that is already running (default: start our own charla;
                          with --proto irc, on its IRC port; with --proto ws, its HTTP port)
+  --port P,Q[,R...]      nodes of one chat (charla server --redis): the senders connect to P,
+                         the other users to Q, R, ... in turn, so every message crosses nodes
   --proto PROTO          line: "name", then lines (charla, the seed); irc: NICK/USER/JOIN,
                          PRIVMSG (ngIRCd, InspIRCd); ws: charla's WebSocket protocol (/ws);
                          ws-raw: a bare WebSocket broadcast server; sio: the socket.io chat
@@ -111,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
     proto,
     lineReady,
     host: values.host ?? base.host,
-    port: parsePort(values.port, '--port', base.port),
+    ...parsePorts(values.port, base.port),
     clients: parseCount(values.clients, '--clients', base.clients, 1),
     senders: values.senders === undefined ? base.senders : parseCount(values.senders, '--senders', 0),
     msgs: parseCount(values.msgs, '--msgs', base.msgs),
@@ -164,6 +166,14 @@ export async function run(argv: string[]): Promise<number> {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+}
+
+/** `--port P` or `--port P,Q,...` (the senders' node first, then the receivers' nodes). */
+function parsePorts(value: string | undefined, fallback: number): { port: number; receiverPorts: number[] } {
+  if (value === undefined) return { port: fallback, receiverPorts: [] };
+  const [first, ...rest] = value.split(',').map((p) => parsePort(p.trim(), '--port', 0));
+  if (rest.includes(0) || (rest.length > 0 && first === 0)) throw new CharlaError('ERR_BAD_OPTION', `--port ${value}: with several ports, each must be a server's port (not 0)`);
+  return { port: first as number, receiverPorts: rest };
 }
 
 function isBenchProto(value: string): value is BenchProto {

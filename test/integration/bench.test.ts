@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { runBench } from '../../src/bench/run.js';
 import { CLI_MAIN } from '../../src/bench/server-process.js';
+import { clusterNode } from '../helpers/cluster-node.js';
+import { HAVE_REDIS, NO_REDIS, startRedis } from '../helpers/redis-server.js';
 import { startTestServer } from '../helpers/start-server.js';
 import { within } from '../helpers/within.js';
 
@@ -182,4 +184,22 @@ test('bench - nothing listening: the run ends as connect_failed with exit code 1
   const r = JSON.parse(stdout) as { end_reason: string; first_error: string };
   assert.equal(r.end_reason, 'connect_failed');
   assert.match(r.first_error, /ECONNREFUSED/);
+});
+
+test('bench - --port A,B,C: the senders on one node, the others on two more, and every message crosses nodes to all of them', { skip: HAVE_REDIS ? false : NO_REDIS }, async (t) => {
+  const redis = await startRedis(t);
+  const [a, b, c] = [await clusterNode(t, redis.url, 'a'), await clusterNode(t, redis.url, 'b'), await clusterNode(t, redis.url, 'c')];
+  const { code, stdout, stderr } = await charlaBench(t, ['--port', `${a.tcpPort},${b.tcpPort},${c.tcpPort}`, '--clients', '9', '--senders', '3', '--msgs', '20', '--window', '4', '--settle-ms', '300', '--json', '--no-progress', '--threads', '1']);
+  assert.equal(code, 0, stderr);
+  const r = JSON.parse(stdout.trim()) as Record<string, unknown>;
+  assert.equal(r.end_reason, 'complete');
+  assert.deepEqual(r.receiver_ports, [b.tcpPort, c.tcpPort]);
+  assert.equal(r.expected, 3 * 20 * 8);
+  assert.equal(r.delivered, r.expected, 'each message reached the other senders on its node and the six users on the other two');
+  assert.equal(r.dup, 0);
+  // Where the users were: the 3 senders on a, the 6 others on b and c in turn.
+  assert.deepEqual([a, b, c].map((n) => n.server.hub.counters.connections), [3, 3, 3]);
+  const { code: bad, stderr: why } = await charlaBench(t, ['--port', `${a.tcpPort},0`, '--no-progress']);
+  assert.equal(bad, 2);
+  assert.match(why, /each must be a server's port/);
 });

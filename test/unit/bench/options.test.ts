@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { BENCH_DEFAULTS, isLoopbackHost, validateBenchOptions, WORKLOADS } from '../../../src/bench/options.js';
+import { BENCH_DEFAULTS, isLoopbackHost, portOfUser, validateBenchOptions, WORKLOADS } from '../../../src/bench/options.js';
 import { formatProgress, formatResult } from '../../../src/bench/report.js';
 import { CharlaError } from '../../../src/util/errors.js';
 
@@ -14,6 +14,15 @@ test('bench options - senders default to every client and never exceed them', ()
   assert.equal(validateBenchOptions({ ...BENCH_DEFAULTS, clients: 7 }).senders, 7);
   assert.equal(validateBenchOptions({ ...BENCH_DEFAULTS, clients: 7, senders: 3 }).senders, 3);
   assert.equal(validateBenchOptions({ ...BENCH_DEFAULTS, clients: 7, senders: 99 }).senders, 7);
+});
+
+test('bench options - several ports: the senders on the first node, the other users spread over the rest in turn', () => {
+  const opts = validateBenchOptions({ ...BENCH_DEFAULTS, clients: 7, senders: 2, port: 5000, receiverPorts: [5002, 5004] });
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((i) => portOfUser(opts, i)), [5000, 5000, 5002, 5004, 5002, 5004, 5002]);
+  const one = validateBenchOptions({ ...BENCH_DEFAULTS, clients: 3, port: 5000 });
+  assert.deepEqual([0, 1, 2].map((i) => portOfUser(one, i)), [5000, 5000, 5000], 'one port: everyone on it');
+  assert.throws(() => validateBenchOptions({ ...BENCH_DEFAULTS, clients: 4, port: 5000, receiverPorts: [5002] }), /--senders must be fewer than --clients/);
+  assert.throws(() => validateBenchOptions({ ...BENCH_DEFAULTS, clients: 4, senders: 1, port: 0, receiverPorts: [5002] }), /--port with several ports/);
 });
 
 test('bench options - a size below the marker or a run too large to count is refused, naming the flag', () => {
