@@ -1,4 +1,4 @@
-import { type ClusterOptions, RedisBus } from './cluster/redis-bus.js';
+import type { ClusterOptions, RedisBus } from './cluster/redis-bus.js';
 import { Hub, HUB_DEFAULTS, type HubOptions, noLog } from './hub/hub.js';
 import type { Lang } from './hub/messages.js';
 import { type TcpOptions, type TcpTransport, tcpFactory, type WebPointer } from './transport/tcp.js';
@@ -193,7 +193,8 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   const cluster =
     opts.redis === undefined
       ? undefined
-      : await RedisBus.connect({ log: opts.log, historyMaxLen: opts.hub.history ?? HUB_DEFAULTS.history, ...opts.cluster, url: opts.redis }).catch((err: unknown) => {
+      : // Imported only for a cluster: the Redis client costs a server that has none 7 MB of heap.
+        await (await import('./cluster/redis-bus.js')).RedisBus.connect({ log: opts.log, historyMaxLen: opts.hub.history ?? HUB_DEFAULTS.history, ...opts.cluster, url: opts.redis }).catch((err: unknown) => {
           throw new CharlaError('ERR_CONNECT', `cannot reach Redis at ${opts.redis}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         });
   const clusterHub: Partial<HubOptions> = cluster === undefined ? {} : { bus: cluster, store: cluster.history };
