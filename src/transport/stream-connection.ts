@@ -127,6 +127,7 @@ export class StreamConnection {
     // held back by the rate limit are still delivered (pace() closes when they are; it takes
     // the last bare message itself when undecoded bytes are still waiting before it).
     this.inputEnded = true;
+    probeReset(this.peer.socket);
     if (this.rest === undefined) this.take(this.peer.decoder.end());
     this.schedulePace();
     if (this.backlog === undefined && !this.peer.closed) this.peer.close('disconnected');
@@ -153,7 +154,7 @@ export class StreamConnection {
     this.peer.markClosed();
     // A connection that ended with an error was lost, even if we had already taken its end for
     // a clean close: libuv reports data followed by a reset as the data and a plain end, and the
-    // reset only shows when our own FIN fails.
+    // reset only shows when we next write (see probeReset).
     const closed = this.peer.closeReason;
     const reason = this.error !== undefined && (closed === undefined || closed === 'disconnected') ? 'connection_lost' : (closed ?? 'disconnected');
     this.hub.leave(this.peer, reason);
@@ -305,6 +306,21 @@ function socketOnData(this: net.Socket, chunk: Buffer): void {
 
 function socketOnError(this: net.Socket, err: Error): void {
   (this as ConnectionSocket)[kConnection].error = err; // 'close' follows and reports it
+}
+
+const NOTHING = Buffer.alloc(0);
+
+/**
+ * Makes a reset that came right behind the client's last bytes show. libuv reads those bytes
+ * and, seeing the socket hung up, reports a plain end without reading on, so the ECONNRESET
+ * waiting in the kernel is never read: the room would hear "connection closed" for a connection
+ * that was lost. A write of no bytes is a send() the kernel fails with that pending error (an
+ * 'error' event, then 'close' with it), and after a real FIN it puts nothing on the wire.
+ * Plain TCP only: on TLS an empty write may be an empty record.
+ */
+function probeReset(socket: net.Socket): void {
+  if (!socket.writable || 'encrypted' in socket) return; // our side ended already (/quitar): nothing more may be written
+  socket.write(NOTHING);
 }
 
 function socketOnEnd(this: net.Socket): void {

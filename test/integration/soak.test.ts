@@ -33,12 +33,11 @@ test(
 );
 
 // Found by the soak. Node (libuv) reports data followed by an RST as the data and then a clean
-// end (its POLLHUP short-cut after a partial read never reads the ECONNRESET), so the room hears
-// "conexión cerrada" for a reset connection. eec6339 counts on our FIN failing afterwards, but
-// no 'error' follows (Node 20.20, Linux 6.18): the socket closes as if cleanly.
+// end (its POLLHUP short-cut after a partial read never reads the ECONNRESET), so the room heard
+// "conexión cerrada" for a reset connection; a write of no bytes on that end now makes the
+// kernel's pending error show (stream-connection.ts, probeReset).
 test(
   'soak - a connection reset right after a line is announced as lost, not as closed',
-  { todo: 'stream-connection.ts takes the end that libuv reports for data+RST as a clean close (disconnected)' },
   async (t) => {
     const { tcpPort } = await startTestServer(t);
     const bob = await joinAs(t, tcpPort, 'bob');
