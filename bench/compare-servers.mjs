@@ -12,6 +12,9 @@
 //                       broadcast server), socketio (the socket.io 4 chat example). WebSocket
 //                       servers are always loaded by charla bench (loadgen has no WebSocket);
 //                       use --generator charla to compare them with charla's line protocol
+//   --ws-generator G    wsgen (default when a C compiler is there: bench/wsgen/wsgen.c, an epoll
+//                       generator that is not the limit of a fast WebSocket server) or charla
+//                       (charla bench --proto ws|ws-raw|sio), for the WebSocket servers
 //   --ws-anchors DIR    the WebSocket baselines (default ../shared/bench/ws-anchors, copied to a
 //                       temp directory and `npm install`ed there when it has no node_modules)
 //   --charla-dir DIR    the charla build to measure (default: this repository; needs dist/)
@@ -52,6 +55,7 @@ const { values: args } = parseArgs({
     ref: { type: 'string', default: resolve(repo, '../shared/bench') },
     'ws-anchors': { type: 'string', default: resolve(repo, '../shared/bench/ws-anchors') },
     generator: { type: 'string' },
+    'ws-generator': { type: 'string' },
     'server-cpu': { type: 'string', default: '0' },
     'gen-cpu': { type: 'string', default: '1' },
     out: { type: 'string' },
@@ -122,6 +126,24 @@ if (ref === undefined) say(`reference tools missing (${args.ref}): no bare relay
 const generators = (args.generator ?? (ref ? 'loadgen' : 'charla')).split(',').filter(Boolean);
 for (const g of generators) if (g !== 'loadgen' && g !== 'charla') fail(`unknown generator "${g}" (loadgen or charla)`);
 if (generators.includes('loadgen') && !ref) fail('--generator loadgen needs the reference tools');
+/** bench/wsgen/wsgen.c built in a temp dir; undefined without a C compiler. */
+function buildWsgen() {
+  const cc = which('cc') ?? which('gcc');
+  if (cc === undefined) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'charla-wsgen-'));
+  const bin = join(dir, 'wsgen');
+  const r = spawnSync(cc, ['-O2', '-o', bin, join(repo, 'bench/wsgen/wsgen.c')], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) {
+    say(`wsgen: ${cc} failed:\n${r.stderr || r.error}`);
+    return undefined;
+  }
+  return bin;
+}
+const wsgen = args['ws-generator'] === 'charla' ? undefined : buildWsgen();
+if (args['ws-generator'] === 'wsgen' && wsgen === undefined) fail('--ws-generator wsgen needs a C compiler (cc)');
+if (args['ws-generator'] !== undefined && args['ws-generator'] !== 'wsgen' && args['ws-generator'] !== 'charla') fail(`unknown --ws-generator "${args['ws-generator']}" (wsgen or charla)`);
+/** What loads the WebSocket servers. */
+const wsGen = wsgen === undefined ? 'charla' : 'wsgen';
 const charlaMain = join(args['charla-dir'], 'dist/src/cli/main.js');
 const charlaFlags = args['charla-flags'].split(' ').filter(Boolean);
 const benchMain = join(repo, 'dist/src/cli/main.js');
@@ -351,6 +373,9 @@ async function runGenerator(server, workload, serverName, generator) {
   if (generator === 'loadgen' && !WS_SERVERS.has(serverName)) {
     cmd = ref.loadgen;
     argv = flags;
+  } else if (generator === 'wsgen') {
+    cmd = wsgen;
+    argv = flags;
   } else {
     cmd = process.execPath;
     argv = [benchMain, 'bench', ...flags, '--json', '--no-progress', ...(serverName === 'seed' ? ['--line-ready', 'write'] : [])];
@@ -407,7 +432,7 @@ function summarize(runs) {
 
 /** Rows of the tables: a server, or a server and a generator when there are several. */
 const columns = servers.flatMap((server) =>
-  (WS_SERVERS.has(server) ? ['charla'] : generators).map((gen) => ({ server, gen, key: generators.length > 1 ? `${server} (${gen === 'loadgen' ? 'loadgen' : 'charla bench'})` : server })),
+  (WS_SERVERS.has(server) ? [wsGen] : generators).map((gen) => ({ server, gen, key: generators.length > 1 ? `${server} (${gen === 'charla' ? 'charla bench' : gen})` : server })),
 );
 
 function table(workload, results) {
@@ -448,8 +473,10 @@ function wsTargets(w, rows) {
       out.push(`- ${w} over WebSocket: ≥ ${min} × ${name}: ${fmt.x(ws.dps / other.dps)} × (${fmt.n(ws.dps)} vs ${fmt.n(other.dps)} deliveries/s)${bound}: ${ok(ws.dps / other.dps >= min && ws.complete === ws.n)}`);
     }
   }
-  const line = rows.find(([, , c]) => c.server === 'charla' && c.gen === 'charla')?.[1];
-  if (line) out.push(`- ${w} over WebSocket: ≥ 0.7 × charla's line protocol (both by charla bench): ${fmt.x(ws.dps / line.dps)} ×: ${ok(ws.dps / line.dps >= 0.7)}`);
+  // The same kind of generator on both sides: the C ones (wsgen and loadgen), or charla bench.
+  const lineGen = wsGen === 'wsgen' ? 'loadgen' : 'charla';
+  const line = rows.find(([, , c]) => c.server === 'charla' && c.gen === lineGen)?.[1];
+  if (line) out.push(`- ${w} over WebSocket: ≥ 0.7 × charla's line protocol (${wsGen === 'wsgen' ? 'wsgen and loadgen' : 'both by charla bench'}): ${fmt.x(ws.dps / line.dps)} ×: ${ok(ws.dps / line.dps >= 0.7)}`);
   return out;
 }
 
@@ -537,7 +564,7 @@ for (const w of workloads) {
 const md = [
   `# charla vs bare relay vs ngIRCd vs seed`,
   '',
-  `Generator: ${generators.map((g) => (g === 'loadgen' ? 'loadgen (reference)' : 'charla bench')).join(' and ')}; medians of ${REPS}${WARMUP > 0 ? `, each after ${WARMUP} unmeasured warm-up run(s) against the same server` : ', a fresh server per run'}; server on core ${args['server-cpu']}, generator on core ${args['gen-cpu']}; common flags \`${COMMON.join(' ')}\`. charla ${charlaRev}${charlaHasBench ? ' with --bench' : ''}${charlaFlags.length > 0 ? ` ${charlaFlags.join(' ')}` : ''}. ${new Date().toISOString()}`,
+  `Generator: ${generators.map((g) => (g === 'loadgen' ? 'loadgen (reference)' : 'charla bench')).join(' and ')}${servers.some((x) => WS_SERVERS.has(x)) ? `, WebSocket servers by ${wsGen === 'wsgen' ? 'wsgen (bench/wsgen/wsgen.c)' : 'charla bench'}` : ''}; medians of ${REPS}${WARMUP > 0 ? `, each after ${WARMUP} unmeasured warm-up run(s) against the same server` : ', a fresh server per run'}; server on core ${args['server-cpu']}, generator on core ${args['gen-cpu']}; common flags \`${COMMON.join(' ')}\`. charla ${charlaRev}${charlaHasBench ? ' with --bench' : ''}${charlaFlags.length > 0 ? ` ${charlaFlags.join(' ')}` : ''}. ${new Date().toISOString()}`,
   '',
   `Machine CPU busy in the second before each run (others' work): median ${median(loads)}%, max ${Math.max(...loads)}% (runs wait up to ${args['quiet-wait-s']} s for < 15%).`,
   '',
@@ -551,7 +578,7 @@ for (const w of workloads) {
   wsChecks.push(...wsTargets(w, rows));
 }
 if (checks.length > 0) md.push(`## Targets (issue #4), charla, measured with ${generators[0]}`, '', ...checks, '');
-if (wsChecks.length > 0) md.push('## Targets (issue #10), charla over WebSocket, measured with charla bench', '', ...wsChecks, '');
+if (wsChecks.length > 0) md.push(`## Targets (issue #10), charla over WebSocket, measured with ${wsGen === 'wsgen' ? 'wsgen' : 'charla bench'}`, '', ...wsChecks, '');
 md.push(`Raw results: ${rawPath}`, '');
 writeFileSync(join(out, 'results.md'), md.join('\n'));
 process.stdout.write(md.join('\n'));

@@ -8,9 +8,10 @@
 #   irssi      an IRC client against the IRC port (test/integration/irssi.test.ts)
 #   tcpdump    the packet capture of `charla compare --capture`
 #   redis-server  the Redis of the cluster tests (test/integration/cluster.test.ts)
+#   gcc        builds bench/wsgen/wsgen.c, the C WebSocket load generator (test/integration/wsgen.test.ts)
 # Run as root (sudo bash scripts/install-test-deps.sh). Tests skip with a message without them.
 set -euo pipefail
-want=(openssl:openssl ss:iproute2 ip:iproute2 nft:nftables chromium:chromium tmux:tmux tcpdump:tcpdump python3:python3 irssi:irssi redis-server:redis-server)
+want=(openssl:openssl ss:iproute2 ip:iproute2 nft:nftables chromium:chromium tmux:tmux tcpdump:tcpdump python3:python3 irssi:irssi redis-server:redis-server cc:gcc)
 missing=()
 for pair in "${want[@]}"; do
   cmd=${pair%%:*} pkg=${pair##*:}
