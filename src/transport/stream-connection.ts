@@ -10,6 +10,16 @@ import type { TcpOptions, WebPointer } from './tcp.js';
 import { webUrl } from './web-url.js';
 
 /**
+ * What every connection of one listener shares: its hub, its options and its live peers. One
+ * object per listener, so each connection holds one reference to it instead of three.
+ */
+export interface StreamContext {
+  readonly hub: Hub;
+  readonly opts: TcpOptions;
+  readonly peers: Set<StreamPeer>;
+}
+
+/**
  * The input side of one TCP or TLS connection: bytes -> lines -> `hub.input` (paced by the rate
  * limit), its timers, and the socket's end -> `hub.leave` exactly once.
  *
@@ -22,16 +32,6 @@ import { webUrl } from './web-url.js';
  * as their argument, which keeps an idle user's footprint small when there are thousands of
  * them. Every timer is set on `opts.timers`, the server's shared clock, so tests move them all.
  */
-/**
- * What every connection of one listener shares: its hub, its options and its live peers. One
- * object per listener, so each connection holds one reference to it instead of three.
- */
-export interface StreamContext {
-  readonly hub: Hub;
-  readonly opts: TcpOptions;
-  readonly peers: Set<StreamPeer>;
-}
-
 export class StreamConnection {
   readonly ctx: StreamContext;
   readonly peer: StreamPeer;

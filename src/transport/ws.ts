@@ -482,7 +482,8 @@ export class WsPeer implements Peer {
   #backlog: Buffer[] | undefined;
   #backlogBytes = 0;
   #throttledSince = 0;
-  #warnedAt = -Infinity;
+  /** When the user was last told they are being slowed (never: undefined; -Infinity would box a number per peer). */
+  #warnedAt: number | undefined = undefined;
   #paceTimer: Timer | undefined;
   #registrationTimer: Timer | undefined;
   /** The room notices this peer was sent and has not written yet (see notice-window.ts). */
@@ -841,7 +842,7 @@ export class WsPeer implements Peer {
     if (this.#throttledSince === 0) {
       this.#throttledSince = now;
       this.ws.pause();
-      if (now - this.#warnedAt >= SLOWED_WARNING_INTERVAL_MS) {
+      if (this.#warnedAt === undefined || now - this.#warnedAt >= SLOWED_WARNING_INTERVAL_MS) {
         this.#warnedAt = now;
         this.deliver(refusal('rate_slowed'));
       }
