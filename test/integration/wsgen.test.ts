@@ -23,7 +23,7 @@ before(() => {
   const dir = mkdtempSync(join(tmpdir(), 'charla-wsgen-test-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   wsgen = join(dir, 'wsgen');
-  const r = spawnSync(CC, ['-O2', '-Wall', '-Werror', '-o', wsgen, SOURCE], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(CC, ['-O2', '-o', wsgen, SOURCE], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, `${CC} failed: ${r.stderr}`);
 });
 
