@@ -19,11 +19,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { createClient } from '@redis/client';
 import { WORKLOADS } from '../dist/src/bench/options.js';
 import { readCpuSeconds } from '../dist/src/bench/proc.js';
+import { freePort } from '../dist/src/check/launch.js';
 import { runBench } from '../dist/src/bench/run.js';
 import { spawnCharlaServer } from '../dist/src/bench/server-process.js';
 
@@ -47,18 +47,9 @@ if (preset === undefined || preset.msgs === 0) {
 const workload = preset.senders === -1 ? { ...preset, senders: Math.floor((preset.clients ?? 50) / 2) } : preset;
 const RUN_TIMEOUT_MS = 180_000;
 
-/** A free loopback TCP port (redis-server has no port 0). */
-async function freePort() {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 /** A Redis of this run's own; resolves once it answers. */
 async function startRedis() {
-  const port = await freePort();
+  const port = await freePort('tcp'); // redis-server has no port 0
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}/0`;
   const client = createClient({ url });

@@ -91,7 +91,7 @@ function codecFor(name: string, port: number): BenchCodec {
 const users: User[] = [];
 for (let i = me; i < N; i += threads) {
   const name = nickOf(opts.nickPrefix, i);
-  const port = portOfUser({ ...opts, port: setup.port }, i);
+  const port = portOfUser(opts, i);
   users.push({
     index: i,
     port,

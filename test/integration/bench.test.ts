@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -8,21 +7,13 @@ import { runBench } from '../../src/bench/run.js';
 import { CLI_MAIN } from '../../src/bench/server-process.js';
 import { clusterNode } from '../helpers/cluster-node.js';
 import { HAVE_REDIS, NO_REDIS, startRedis } from '../helpers/redis-server.js';
+import { runChild } from '../helpers/run-child.js';
 import { startTestServer } from '../helpers/start-server.js';
 import { within } from '../helpers/within.js';
 
 /** Runs `charla bench ARGS` as a child (killed by pid after the test); resolves its output. */
-async function charlaBench(t: TestContext, args: string[], ms = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI_MAIN, 'bench', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const [code] = (await within(once(child, 'exit'), ms, `charla bench ${args.join(' ')} to exit`)) as [number | null];
-  return { code, stdout, stderr };
+function charlaBench(t: TestContext, args: string[], ms = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runChild(t, process.execPath, [CLI_MAIN, 'bench', ...args], ms);
 }
 
 /** The fields the README ("Performance") documents for `--json`. */

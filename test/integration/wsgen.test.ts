@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { before, type TestContext, test } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { startTestServer } from '../helpers/start-server.js';
-import { within } from '../helpers/within.js';
+import { runChild } from '../helpers/run-child.js';
 
 /** bench/wsgen/wsgen.c: the C WebSocket load generator that compare-servers.mjs runs (README "bench/"). */
 const SOURCE = fileURLToPath(new URL('../../../bench/wsgen/wsgen.c', import.meta.url));
@@ -29,15 +29,7 @@ before(() => {
 
 /** Runs wsgen ARGS (killed by pid after the test); resolves its exit code and its JSON line. */
 async function run(t: TestContext, args: string[]): Promise<{ code: number | null; r: Record<string, unknown>; stderr: string }> {
-  const child = spawn(wsgen, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const [code] = (await within(once(child, 'exit'), 30_000, `wsgen ${args.join(' ')} to exit`)) as [number | null];
+  const { code, stdout, stderr } = await runChild(t, wsgen, args);
   const line = stdout.trim().split('\n').at(-1) ?? '';
   return { code, r: line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : {}, stderr };
 }
