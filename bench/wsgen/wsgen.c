@@ -8,6 +8,8 @@
  *   ws     : charla's browser protocol (src/protocol/ws-frames.ts): GET /ws; on the server's
  *            {"type":"hello"...} send {"type":"join","v":1,"name":"u00000"}; registered on
  *            "welcome", refused on "refusal"; messages are {"type":"line","text":"PAYLOAD"}.
+ *            The history frame that follows the welcome (the room's recent past) is skipped:
+ *            its markers are an earlier run's messages, not deliveries of this one.
  *   ws-raw : a bare broadcast server (the naive `ws` anchor): registered once the upgrade is
  *            answered; a message is the frame's text.
  *   sio    : the socket.io 4 chat example over Engine.IO 4 (websocket transport): on "0{...}"
@@ -44,6 +46,9 @@
 #define RBUF_SZ (256 * 1024)
 #define MAX_REG_BYTES 65536 /* a registration message longer than this is not one */
 #define MAX_HANDSHAKE 16384
+/* charla sends a room's recent past on join as one history frame: past messages, not deliveries */
+#define HIST_PREFIX "{\"type\":\"history\""
+#define HIST_LEN 17
 
 enum { D_WS = 0, D_RAW, D_SIO };
 enum { ST_IDLE = 0, ST_CONNECTING, ST_UPGRADING, ST_OPEN, ST_READY, ST_CLOSED, ST_FAILED };
@@ -59,6 +64,8 @@ typedef struct {
     char *coll; uint32_t collen, colcap; int collecting;
     /* the end of the last text payload that may start a marker */
     char carry[HDR_LEN]; int clen;
+    /* the first bytes of the text message being read, until they tell a history frame or not */
+    char mhead[HIST_LEN]; int mhlen, mdecided, mskip;
     char *wbuf; uint32_t wlen, woff, wcap;
     uint32_t sent, completed, expired, oldest;
     uint64_t retry_at; /* a refused connect is tried again no sooner than this */
@@ -300,7 +307,17 @@ static void frames(int i, const uint8_t *d, size_t n, uint64_t t) {
             collect(c, d + p, take);
         } else if (c->msgop == 0x1) {
             if (c->state == ST_READY) {
-                scan_text(i, d + p, take, t);
+                const uint8_t *q = d + p; size_t k = take;
+                if (dialect == D_WS && !c->mdecided) { /* hold the message's first bytes until they tell */
+                    size_t cp = k < (size_t)(HIST_LEN - c->mhlen) ? k : (size_t)(HIST_LEN - c->mhlen);
+                    memcpy(c->mhead + c->mhlen, q, cp); c->mhlen += cp; q += cp; k -= cp;
+                    if (c->mhlen == HIST_LEN || (c->fin && c->left == take)) {
+                        c->mdecided = 1;
+                        c->mskip = c->mhlen == HIST_LEN && !memcmp(c->mhead, HIST_PREFIX, HIST_LEN);
+                        if (!c->mskip) scan_text(i, (const uint8_t *)c->mhead, c->mhlen, t);
+                    }
+                }
+                if (k > 0 && !c->mskip) scan_text(i, q, k, t);
                 /* Engine.IO ping while chatting: a one-byte text message "2" */
                 if (dialect == D_SIO && c->flen == 1 && take == 1 && d[p] == '2' && c->fin && c->op == 0x1) send_text(i, "3");
             }
@@ -311,7 +328,7 @@ static void frames(int i, const uint8_t *d, size_t n, uint64_t t) {
         if (c->collecting == 2) { c->collecting = 0; control(i, c->op, c->coll ? c->coll : "", c->collen); c->collen = 0; }
         else if (c->fin) {
             if (c->collecting == 1) { c->collecting = 0; registering(i, c->coll ? c->coll : "", c->collen); c->collen = 0; }
-            c->msgop = 0; c->clen = 0;
+            c->msgop = 0; c->clen = 0; c->mhlen = 0; c->mdecided = 0; c->mskip = 0;
         }
     }
 }

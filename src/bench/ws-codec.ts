@@ -262,6 +262,11 @@ export class WsCodec implements BenchCodec {
   /** A text message being collected whole while registering (charla's hello/welcome, Engine.IO packets). */
   #pending: Buffer[] = [];
   #pendingBytes = 0;
+  /** The first bytes of the message being read while chatting, until they tell a history frame or not. */
+  readonly #head = Buffer.alloc(HISTORY.length);
+  #headLen = 0;
+  /** The message being read is a history frame: its markers are not deliveries. */
+  #past = false;
   #sink: CodecSink | undefined;
   readonly #handler: FrameHandler;
 
@@ -348,8 +353,16 @@ export class WsCodec implements BenchCodec {
     if (opcode !== OP_TEXT) return;
     if (this.#state === 'ready') {
       const sink = this.#sink as CodecSink;
-      this.#scanner.pushRange(buf, start, end, sink.marker); // the hot path: no subarray per frame
+      let from = start;
+      if (this.#headLen < HISTORY.length && this.dialect === 'ws') {
+        // charla's history frame (the room's past, sent on join): an earlier run's messages.
+        from = this.#messageHead(buf, start, end, last);
+        if (from < 0) return;
+      }
+      if (!this.#past) this.#scanner.pushRange(buf, from, end, sink.marker); // the hot path: no subarray per frame
       if (!last) return;
+      this.#headLen = 0;
+      this.#past = false;
       // A refusal is '{"type":"refusal"...' ('r' at 9; a message has 'm' there).
       if (buf[start + REFUSAL_AT] === REFUSAL_BYTE && this.dialect !== 'ws-raw' && startsWith(buf, start, end, REFUSAL)) sink.note(buf.toString('utf8', start, Math.min(end, start + 190)));
       else if (end - start === 1 && buf[start] === 0x32 && this.dialect === 'sio') this.#reply('3'); // Engine.IO ping
@@ -366,6 +379,29 @@ export class WsCodec implements BenchCodec {
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#registering(text);
+  }
+
+  /**
+   * Holds the first bytes of a message (`HISTORY.length` of them, or all of a shorter one) to
+   * tell a history frame; once told, scans what was held unless it is one, and returns where the
+   * rest of this piece starts (-1: this piece was all held).
+   */
+  #messageHead(buf: Buffer, start: number, end: number, last: boolean): number {
+    if (this.#headLen === 0 && end - start >= HISTORY.length) {
+      // The common case, told in place: 'h' at 9, where a message has 'm'.
+      this.#past = buf[start + HISTORY_AT] === HISTORY_BYTE && buf.compare(HISTORY, 0, HISTORY.length, start, start + HISTORY.length) === 0;
+      this.#headLen = HISTORY.length;
+      return start;
+    }
+    const take = Math.min(end - start, HISTORY.length - this.#headLen);
+    buf.copy(this.#head, this.#headLen, start, start + take);
+    this.#headLen += take;
+    start += take;
+    if (this.#headLen < HISTORY.length && !last) return -1;
+    this.#past = this.#headLen === HISTORY.length && this.#head.equals(HISTORY);
+    if (!this.#past) this.#scanner.pushRange(this.#head, 0, this.#headLen, (this.#sink as CodecSink).marker);
+    if (this.#headLen < HISTORY.length) this.#headLen = HISTORY.length; // a short message: told
+    return start;
   }
 
   #registering(text: string): void {
@@ -413,6 +449,9 @@ export class WsCodec implements BenchCodec {
   }
 }
 
+const HISTORY = Buffer.from('{"type":"history"', 'latin1');
+const HISTORY_AT = 9;
+const HISTORY_BYTE = HISTORY[HISTORY_AT] as number;
 const REFUSAL = '{"type":"refusal"';
 const REFUSAL_AT = REFUSAL.indexOf('refusal');
 const REFUSAL_BYTE = REFUSAL.charCodeAt(REFUSAL_AT);

@@ -36,7 +36,7 @@ async function run(t: TestContext, args: string[]): Promise<{ code: number | nul
 
 const SMALL = ['--clients', '6', '--msgs', '20', '--window', '4', '--settle-ms', '50', '--idle-s', '3', '--timeout-s', '20'];
 
-test("wsgen - charla's own /ws: hello, join, welcome, then every message reaches the five others once", { skip }, async (t) => {
+test("wsgen - charla's own /ws: hello, join, welcome, then every message reaches the five others once, run after run", { skip }, async (t) => {
   const { server } = await startTestServer(t, { http: true, httpPort: 0, wsOptions: { webDir: join(tmpdir(), 'charla-no-such-web-dir') } });
   const port = server.http?.address.port ?? 0;
   const { code, r } = await run(t, ['--proto', 'ws', '--port', String(port), ...SMALL, '--size', '200', '--server-pid', String(process.pid)]);
@@ -51,6 +51,15 @@ test("wsgen - charla's own /ws: hello, join, welcome, then every message reaches
   const lat = r.lat_us as Record<string, number>;
   assert.ok(lat.p50 > 0 && lat.p50 <= lat.p99, JSON.stringify(lat));
   assert.ok((r.server_cpu_pct as number) >= 0 && (r.loadgen_cpu_pct as number) >= 0, 'CPU of both sides read');
+
+  // A second run on the same server: each new user is sent the first run's last messages as the
+  // room's history on join. Those markers are the past, not deliveries of this run.
+  const again = await run(t, ['--proto', 'ws', '--port', String(port), ...SMALL, '--size', '200', '--nick-prefix', 'v']);
+  assert.equal(again.code, 0, JSON.stringify(again.r));
+  assert.equal(again.r.end_reason, 'complete');
+  assert.equal(again.r.delivered, 600);
+  assert.equal(again.r.dup, 0);
+  assert.equal(again.r.self, 0);
 });
 
 test('wsgen - a bare broadcast server (ws-raw): 16-bit lengths, a message in two frames cut inside its marker, pings answered', { skip }, async (t) => {

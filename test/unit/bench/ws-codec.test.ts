@@ -179,6 +179,37 @@ test("ws codec - charla's dialect: upgrade, hello -> join, welcome -> ready, mar
   }
 });
 
+test("ws codec - charla's dialect: the history frame after the welcome is the room's past, not deliveries, however cut", () => {
+  // A server that already carried a run keeps its messages: a new user gets them as history.
+  const history = JSON.stringify({
+    type: 'history',
+    room: 'general',
+    messages: [0, 1, 2].map((seq) => ({ room: 'general', id: seq + 1, at: seq, from: 'u00000', text: P(0, seq) })),
+  });
+  const m = JSON.stringify({ type: 'message', room: 'general', id: 9, at: 9, from: 'u00000', text: P(0, 0) });
+  const half = Math.floor(history.length / 2);
+  for (const split of [0, 1, 5, 16, 17, 18, 64]) {
+    const codec = new WsCodec('u00001', 'ws', 'h:1', { key: KEY });
+    const { sink, got } = recorder();
+    const stream = Buffer.concat([
+      Buffer.from(upgraded()),
+      serverFrame(1, '{"type":"welcome"}'),
+      serverFrame(1, history),
+      serverFrame(1, '{"t":1}'), // shorter than the history prefix: told at its end
+      serverFrame(1, m),
+      // A history in two frames, a ping between them.
+      serverFrame(1, history.slice(0, half), false),
+      serverFrame(9, 'p'),
+      serverFrame(0, history.slice(half)),
+      serverFrame(1, m.replace(P(0, 0), P(0, 1))),
+    ]);
+    feed(codec, stream, split, sink);
+    assert.equal(got.ready, 1, `split ${split}`);
+    assert.deepEqual(got.markers, [[0, 0], [0, 1]], `split ${split}: only the live messages`);
+    assert.deepEqual(got.failed, []);
+  }
+});
+
 test("ws codec - charla's dialect: a refusal before the welcome fails the user; after it, it is a note", () => {
   const codec = new WsCodec('u00001', 'ws', 'h:1', { key: KEY });
   const { sink, got } = recorder();
