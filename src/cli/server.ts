@@ -244,7 +244,7 @@ async function serve(values: ReturnType<typeof parseFlags<typeof SERVER_FLAGS>>)
   // optimised code, and a client or load test that waits for the port, rather than for the
   // banner, never meets a server still warming up.
   if (!values['no-warmup'] && options.tcp === true) {
-    await warmUp({ ...options.tcpOptions, rateLimit: options.bench === true ? undefined : rateLimit }, {}, options.irc === true);
+    await warmUp({ ...options.tcpOptions, rateLimit: options.bench === true ? undefined : rateLimit }, {}, { irc: options.irc === true, ws: options.http === true });
   }
   const server = await startServer(options);
   if (values.bench) output.banner(t('log_bench_mode'));

@@ -4,10 +4,14 @@ import type { RateLimit } from '../hub/rate-limit.js';
 import { closed } from '../util/closed.js';
 import { listenIrc } from './irc.js';
 import { listenTcp, TCP_DEFAULTS, type TcpOptions } from './tcp.js';
+import { listenWs } from './ws.js';
+import { WS_PATH, WS_PROTOCOL_VERSION } from '../protocol/ws-frames.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
-/** Every relayed warm-up line ends with the payload's last byte; no notice does. */
+const QUOTE = 0x22;
+const BRACE = 0x7d;
+/** Every relayed warm-up line (or JSON message frame) ends with the payload's last byte; no notice does. */
 const PAYLOAD_END = 0x78; // 'x'
 
 /** How much traffic the warm-up pushes through, and for how long at most. */
@@ -29,6 +33,19 @@ export interface WarmUpOptions {
    */
   ircRounds: number[];
   ircMessagesPerClient: number;
+  /**
+   * Sizes of the WebSocket rooms, last, when the server has a browser port: the `ws` frame
+   * parser, the JSON encoder and the WebSocket peer are compiled too (a fresh WebSocket path
+   * costs a short run of workload a about 40% of its speed).
+   */
+  wsRounds: number[];
+  wsMessagesPerClient: number;
+}
+
+/** The ports the real server opens besides TCP: each gets its own rounds. */
+export interface WarmUpPorts {
+  irc?: boolean;
+  ws?: boolean;
 }
 
 /**
@@ -37,9 +54,21 @@ export interface WarmUpOptions {
  * the hot path for good. About 0.45 s on one core, and about 40 MB of garbage that the next
  * collections reclaim for the real users.
  */
-export const WARM_UP_DEFAULTS: WarmUpOptions = { rounds: [8, 24], messagesPerClient: 1600, linesPerWrite: 2, timeoutMs: 2000, ircRounds: [16], ircMessagesPerClient: 800 };
+export const WARM_UP_DEFAULTS: WarmUpOptions = {
+  rounds: [8, 24],
+  messagesPerClient: 1600,
+  linesPerWrite: 2,
+  timeoutMs: 2000,
+  ircRounds: [16],
+  ircMessagesPerClient: 800,
+  wsRounds: [8, 24],
+  wsMessagesPerClient: 800,
+};
 
-/** How a warm-up client speaks: the line protocol or IRC. */
+/**
+ * How a warm-up client speaks: the line protocol, IRC or WebSocket. What it writes is ASCII, or
+ * bytes written as latin1 (a WebSocket frame's header).
+ */
 interface Dialect {
   /** What a client sends first, as `name`. */
   hello(name: string, room: string): string;
@@ -48,6 +77,9 @@ interface Dialect {
   /** Message `n` of a client. */
   message(n: number, payload: string, room: string): string;
   bye: string;
+  /** The byte that ends a relayed message (and the one that may stand between it and the payload). */
+  end: number;
+  beforeEnd: number;
 }
 
 const LINE: Dialect = {
@@ -55,6 +87,8 @@ const LINE: Dialect = {
   ready: () => true, // the welcome
   message: (n, payload) => `${n} ${payload}\n`,
   bye: '/quitar\n',
+  end: LF,
+  beforeEnd: CR,
 };
 
 const IRC: Dialect = {
@@ -62,6 +96,36 @@ const IRC: Dialect = {
   ready: (seen) => / 366 /.test(seen), // the end of NAMES: registered and in the channel
   message: (n, payload, room) => `PRIVMSG #${room} :${n} ${payload}\r\n`,
   bye: 'QUIT :listo\r\n',
+  end: LF,
+  beforeEnd: CR,
+};
+
+const WS_KEY = 'Y2hhcmxhIHdhcm11cCAxNg=='; // 16 bytes, base64 (RFC 6455 4.1)
+const OP_TEXT = 0x1;
+const OP_CLOSE = 0x8;
+
+/**
+ * A masked client frame (RFC 6455 5.3) of an ASCII `text`, as a latin1 string. The masking key
+ * is zero: the warm-up talks to its own private hub over loopback, and a zero key leaves the
+ * payload as it is.
+ */
+function clientFrame(opcode: number, text: string): string {
+  const n = text.length;
+  const length = n < 126 ? String.fromCharCode(0x80 | n) : String.fromCharCode(0x80 | 126, n >> 8, n & 0xff);
+  return `${String.fromCharCode(0x80 | opcode)}${length}\0\0\0\0${text}`;
+}
+
+const WS: Dialect = {
+  // The upgrade and the join in one write: the server reads the join once it said hello.
+  hello: (name, room) =>
+    `GET ${WS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: ${WS_KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n` +
+    clientFrame(OP_TEXT, JSON.stringify({ type: 'join', v: WS_PROTOCOL_VERSION, name, room })),
+  ready: (seen) => seen.includes('"type":"welcome"'),
+  message: (n, payload) => clientFrame(OP_TEXT, `{"type":"line","text":"${n} ${payload}"}`),
+  bye: clientFrame(OP_CLOSE, '\x03\xe8'), // 1000, normal closure: the server answers and closes
+  end: BRACE, // a message frame ends ..."text":"0 xx...x"}
+  beforeEnd: QUOTE,
 };
 
 /** A rate limit that limits nothing: the warm-up takes the limiter's code path at full speed. */
@@ -84,13 +148,15 @@ export interface WarmUpResult {
  * limiter, lifted so the warm-up is not paced); TLS is not (its cost is in OpenSSL, not in
  * compiled JavaScript). The private hub shares nothing with the real one but the code.
  *
- * With `irc` (a server with an IRC port) the same hub also listens for IRC, and after the line
- * rooms IRC users join a channel, chat and quit (`ircRounds`): the IRC parser, encoder and peer
- * get compiled too, and the shapes a server with both kinds of peer has.
+ * With `ports.irc` (a server with an IRC port) the same hub also listens for IRC, and after the
+ * line rooms IRC users join a channel, chat and quit (`ircRounds`): the IRC parser, encoder and
+ * peer get compiled too, and the shapes a server with both kinds of peer has. With `ports.ws` (a
+ * browser port) WebSocket users then do the same in rooms of their own (`wsRounds`), through
+ * `ws`'s upgrade and frame parser, the JSON encoder and the WebSocket peer.
  *
  * Best effort and bounded: it stops after `timeoutMs` whatever happened, and never throws.
  */
-export async function warmUp(transport: Partial<TcpOptions> = {}, options: Partial<WarmUpOptions> = {}, irc = false): Promise<WarmUpResult> {
+export async function warmUp(transport: Partial<TcpOptions> = {}, options: Partial<WarmUpOptions> = {}, ports: WarmUpPorts = {}): Promise<WarmUpResult> {
   const opts = { ...WARM_UP_DEFAULTS, ...options };
   const started = performance.now();
   const deadline = started + opts.timeoutMs;
@@ -109,12 +175,26 @@ export async function warmUp(transport: Partial<TcpOptions> = {}, options: Parti
   // The IRC port, when the server has one: the TCP transport's limits that change shapes, in
   // IRC's terms (IRC keeps its own line bound).
   const { rateLimit, keepAliveMs, registrationTimeoutMs, floodKickMs, maxPacedBytes, maxQueuedBytes } = real;
-  const ircListening = irc
+  const ircListening = ports.irc === true
     ? await listenIrc(hub, {
         host: '127.0.0.1',
         port: 0,
         rateLimit: rateLimit === undefined ? undefined : UNLIMITED,
         keepAliveMs,
+        registrationTimeoutMs,
+        floodKickMs,
+        maxPacedBytes,
+        maxQueuedBytes,
+        onPeerError: () => {},
+        onAcceptError: () => {},
+      }).catch(() => undefined)
+    : undefined;
+  const wsListening = ports.ws === true
+    ? await listenWs(hub, {
+        host: '127.0.0.1',
+        port: 0,
+        maxLineBytes: real.maxLineBytes,
+        rateLimit: rateLimit === undefined ? undefined : UNLIMITED,
         registrationTimeoutMs,
         floodKickMs,
         maxPacedBytes,
@@ -137,10 +217,18 @@ export async function warmUp(transport: Partial<TcpOptions> = {}, options: Parti
         deliveries += await room(IRC, ircListening.address.port, `calentandoirc${round}y`, clients, opts.ircMessagesPerClient, opts, left);
       }
     }
+    if (wsListening !== undefined) {
+      for (const [round, clients] of opts.wsRounds.entries()) {
+        const left = deadline - performance.now();
+        if (left <= 0) break;
+        deliveries += await room(WS, wsListening.address.port, `calentandows${round}z`, clients, opts.wsMessagesPerClient, opts, left);
+      }
+    }
   } finally {
     hub.shutdown();
     const closing = [listening.stopAccepting(), listening.close(500)];
     if (ircListening !== undefined) closing.push(ircListening.stopAccepting(), ircListening.close(500));
+    if (wsListening !== undefined) closing.push(wsListening.stopAccepting(), wsListening.close(500));
     await upTo(Promise.all(closing), 1000);
     // libuv releases the closed listener in the close phase, which follows this turn's
     // setImmediate callbacks: two of them let it go before we return.
@@ -172,7 +260,7 @@ async function room(dialect: Dialect, port: number, prefix: string, clients: num
           if (err || socket.destroyed || stopped) return;
           let chunk = '';
           for (let i = 0; i < opts.linesPerWrite && sent < messages; i++) chunk += dialect.message(sent++, payload, prefix);
-          if (chunk !== '') socket.write(chunk, sendSome); // the next burst once this one is taken
+          if (chunk !== '') socket.write(chunk, 'latin1', sendSome); // the next burst once this one is taken
         };
         sendSome();
       };
@@ -193,16 +281,17 @@ async function room(dialect: Dialect, port: number, prefix: string, clients: num
             registered = true;
             if (++welcomed === clients) for (const s of sockets) startSending(s);
           }
-          for (let i = data.indexOf(LF); i !== -1; i = data.indexOf(LF, i + 1)) {
+          const { end: END, beforeEnd } = dialect;
+          for (let i = data.indexOf(END); i !== -1; i = data.indexOf(END, i + 1)) {
             let end = i > 0 ? data[i - 1] : last;
-            if (end === CR) end = i > 1 ? data[i - 2] : i === 1 ? last : beforeLast;
+            if (end === beforeEnd) end = i > 1 ? data[i - 2] : i === 1 ? last : beforeLast;
             if (end === PAYLOAD_END) deliveries++;
           }
           beforeLast = data.length > 1 ? (data[data.length - 2] as number) : last;
           last = data[data.length - 1] ?? last;
           if (deliveries >= expected) resolve();
         });
-        socket.write(dialect.hello(`${prefix}${c}`, prefix));
+        socket.write(dialect.hello(`${prefix}${c}`, prefix), 'latin1');
       }
     });
   } finally {
@@ -211,7 +300,7 @@ async function room(dialect: Dialect, port: number, prefix: string, clients: num
     // Leave as the lab's users do, with /quitar (announced to the room), and wait for the room
     // to empty. The server closes first, so the TIME_WAITs stay on the warm-up's own port
     // instead of on dozens of ephemeral client ports another program might want to bind.
-    for (const socket of sockets) socket.write(dialect.bye);
+    for (const socket of sockets) socket.write(dialect.bye, 'latin1');
     await upTo(Promise.all(sockets.map(closed)), 1000);
     for (const socket of sockets) socket.destroy();
   }

@@ -18,7 +18,16 @@ test('warm-up - gives up within its time bound instead of hanging', async () => 
 test('warm-up - with an IRC port, IRC users chat through the same private hub too, and nothing stays open', async () => {
   const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
   const before = sockets();
-  const { deliveries } = await warmUp({}, { rounds: [3], messagesPerClient: 50, ircRounds: [4], ircMessagesPerClient: 30, timeoutMs: 5000 }, true);
+  const { deliveries } = await warmUp({}, { rounds: [3], messagesPerClient: 50, ircRounds: [4], ircMessagesPerClient: 30, timeoutMs: 5000 }, { irc: true });
   assert.equal(deliveries, 3 * 2 * 50 + 4 * 3 * 30, 'every IRC client got every other IRC client\'s messages');
+  assert.equal(sockets(), before, 'no socket or listener left open');
+});
+
+test('warm-up - with a browser port, WebSocket users chat through the same private hub too, and nothing stays open', async () => {
+  const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
+  const before = sockets();
+  const { deliveries, ms } = await warmUp({}, { rounds: [3], messagesPerClient: 50, wsRounds: [2, 5], wsMessagesPerClient: 40, timeoutMs: 5000 }, { ws: true });
+  assert.equal(deliveries, 3 * 2 * 50 + (2 * 1 + 5 * 4) * 40, "every WebSocket client got every other WebSocket client's messages");
+  assert.ok(ms < 5000, `done before its bound, not cut by it (${ms} ms)`);
   assert.equal(sockets(), before, 'no socket or listener left open');
 });
