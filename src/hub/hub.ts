@@ -130,8 +130,6 @@ export interface Session {
   name: string | undefined;
   /** `foldName(name)`: the key that makes names unique. */
   key: string | undefined;
-  /** `confusableKey(name)`: the key that makes look-alike names collide. */
-  lookalike: string | undefined;
   /** `ircNick(name)`: how IRC clients see this user (hub/names.ts); unique like the name. */
   nick: string | undefined;
   /** True once the server password was given (always true when there is none). */
@@ -173,9 +171,38 @@ export function extraOf(session: Session): SessionExtra {
 
 const NO_EXTRA: Readonly<SessionExtra> = Object.freeze({ farewell: undefined, mutedUntil: 0, adminPending: false, removedBy: undefined, removedBecause: undefined, held: undefined });
 
+/**
+ * The hub's Session. It is also the set of its own rooms (`rooms` is the session itself), so
+ * that a user in one room costs one object, not a session and a room set: a server holds tens
+ * of thousands of idle users.
+ */
+class HubSession extends RoomSet<Room> implements Session {
+  readonly peer: Peer;
+  name: string | undefined = undefined;
+  key: string | undefined = undefined;
+  nick: string | undefined = undefined;
+  authenticated: boolean;
+  room: Room | undefined = undefined;
+  operator: boolean;
+  node: string | undefined;
+  extra: SessionExtra | undefined = undefined;
+
+  constructor(peer: Peer, authenticated: boolean, operator: boolean, node: string | undefined) {
+    super();
+    this.peer = peer;
+    this.authenticated = authenticated;
+    this.operator = operator;
+    this.node = node;
+  }
+
+  get rooms(): RoomSet<Room> {
+    return this;
+  }
+}
+
 /** A session just connected, not named yet. */
 function newSession(peer: Peer, authenticated: boolean, operator: boolean, node: string | undefined): Session {
-  return { peer, name: undefined, key: undefined, lookalike: undefined, nick: undefined, authenticated, room: undefined, rooms: new RoomSet<Room>(), operator, node, extra: undefined };
+  return new HubSession(peer, authenticated, operator, node);
 }
 
 const NAME_ERRORS: Record<NameProblem, 'name_empty' | 'name_too_long' | 'name_invalid' | 'name_marks' | 'name_reserved'> = {
@@ -201,9 +228,15 @@ const PASS_LINE = /^\/(?:pass|contrase(?:ñ|n)a|clave)\s+(.*)$/i;
 export class Hub {
   readonly options: HubOptions;
   readonly t: Translate;
-  readonly #sessions = new Map<Peer, Session>();
-  /** Named sessions in join order. */
+  /**
+   * Local sessions not named yet. Named ones are in #joined only: one map entry per user, not
+   * two (a map entry is some 40 bytes, and a server holds tens of thousands of idle users).
+   */
+  readonly #unnamed = new Map<Peer, Session>();
+  /** Named sessions in join order, this node's and (in a cluster) the other nodes'. */
   readonly #joined = new Map<Peer, Session>();
+  /** How many of #joined are other nodes' users. */
+  #remoteUsers = 0;
   readonly #byKey = new Map<string, Session>();
   /** Named sessions by `confusableKey(name)`: a look-alike of a present name is taken too. */
   readonly #byLookalike = new Map<string, Session>();
@@ -242,7 +275,7 @@ export class Hub {
 
   /** Connections now, named or not. */
   get connectionCount(): number {
-    return this.#sessions.size;
+    return this.#unnamed.size + this.#joined.size - this.#remoteUsers;
   }
 
   /** Connections now from `address` (named or not): what `maxConnectionsPerAddress` counts. */
@@ -267,7 +300,14 @@ export class Hub {
 
   /** The session of `peer`, if it is connected. */
   session(peer: Peer): Session | undefined {
-    return this.#sessions.get(peer);
+    return this.#local(peer);
+  }
+
+  /** The local session of `peer`, named or not (another node's user is not one). */
+  #local(peer: Peer): Session | undefined {
+    const named = this.#joined.get(peer);
+    if (named !== undefined) return named.node === undefined ? named : undefined;
+    return this.#unnamed.get(peer);
   }
 
   /** The named session called `name` (any case), if any. */
@@ -312,7 +352,7 @@ export class Hub {
       return this.#refuse(peer, refusal('too_many_connections', { max: maxConnectionsPerAddress }));
     }
     this.#perAddress.set(peer.address, (this.#perAddress.get(peer.address) ?? 0) + 1);
-    this.#sessions.set(peer, newSession(peer, this.options.password === undefined, false, undefined));
+    this.#unnamed.set(peer, newSession(peer, this.options.password === undefined, false, undefined));
     this.counters.connections++;
     return true;
   }
@@ -325,11 +365,21 @@ export class Hub {
    */
   #makeRoom(newcomer: Peer, address: string | undefined): boolean {
     if (newcomer.provisional === true) return false;
+    const isVictim = (session: Session): boolean => session.peer.provisional === true && (address === undefined || session.peer.address === address);
     let victim: Session | undefined;
-    for (const session of address === undefined ? this.#joined.values() : this.#sessions.values()) {
-      if (session.peer.provisional === true && (address === undefined || session.peer.address === address)) {
+    for (const session of this.#joined.values()) {
+      if (isVictim(session)) {
         victim = session;
         break;
+      }
+    }
+    // A full address may be full of connections that never gave a name, too.
+    if (victim === undefined && address !== undefined) {
+      for (const session of this.#unnamed.values()) {
+        if (isVictim(session)) {
+          victim = session;
+          break;
+        }
       }
     }
     if (victim === undefined) return false;
@@ -357,7 +407,7 @@ export class Hub {
 
   /** One line (TCP) or datagram (UDP) from `peer`, decoded but not yet sanitised. */
   input(peer: Peer, raw: string): void {
-    const session = this.#sessions.get(peer);
+    const session = this.#local(peer);
     if (session === undefined) return; // already gone: a late line after close
     const held = session.extra?.held;
     if (held !== undefined) {
@@ -494,7 +544,7 @@ export class Hub {
     bus.claim(session, name, (answer) => {
       const held = extra.held ?? [];
       extra.held = undefined;
-      const here = this.#sessions.get(session.peer) === session;
+      const here = this.#local(session.peer) === session;
       // Someone may have come by this name meanwhile (a remote user this node heard of late).
       const refused =
         answer === 'unavailable'
@@ -549,30 +599,33 @@ export class Hub {
 
   #name(session: Session, name: string): void {
     this.#setName(session, name);
+    this.#unnamed.delete(session.peer);
     this.#joined.set(session.peer, session);
   }
 
   // A name's look-alike key and IRC nick key are most often its key itself (`ana`, `bob`): then
   // the session is found through #byKey, and #byLookalike / #byNick hold only the ones that
-  // differ, which saves two map entries (and two strings) per user.
+  // differ, which saves two map entries (and two strings) per user. The look-alike key is not
+  // kept in the session either: it is worked out again when needed (a name checked, a user
+  // leaving), which is rare next to the memory of every idle user.
   #setName(session: Session, name: string): void {
     const key = foldName(name);
     const lookalike = confusableKey(name);
     const nick = ircNick(name);
     session.name = name;
     session.key = key === name ? name : key;
-    session.lookalike = lookalike === key ? session.key : lookalike;
     session.nick = nick === name ? name : nick;
     this.#byKey.set(session.key, session);
-    if (session.lookalike !== session.key) this.#byLookalike.set(session.lookalike, session);
+    if (lookalike !== key) this.#byLookalike.set(lookalike, session);
     const nickKey = ircNickKey(session.nick);
     if (nickKey !== session.key) this.#byNick.set(nickKey, session);
   }
 
   #forgetName(session: Session): void {
-    const { key, lookalike, nick } = session;
+    const { key, name, nick } = session;
     if (key !== undefined && this.#byKey.get(key) === session) this.#byKey.delete(key);
-    if (lookalike !== undefined && this.#byLookalike.get(lookalike) === session) this.#byLookalike.delete(lookalike);
+    const lookalike = name === undefined ? undefined : confusableKey(name);
+    if (lookalike !== undefined && lookalike !== key && this.#byLookalike.get(lookalike) === session) this.#byLookalike.delete(lookalike);
     if (nick !== undefined) {
       const nickKey = ircNickKey(nick);
       if (this.#byNick.get(nickKey) === session) this.#byNick.delete(nickKey);
@@ -582,7 +635,7 @@ export class Hub {
   /** The named session whose look-alike key is `lookalike`, if any. */
   #byLookalikeKey(lookalike: string): Session | undefined {
     const session = this.#byLookalike.get(lookalike) ?? this.#byKey.get(lookalike);
-    return session !== undefined && session.lookalike === lookalike ? session : undefined;
+    return session !== undefined && session.name !== undefined && confusableKey(session.name) === lookalike ? session : undefined;
   }
 
   /** The named session whose IRC nick key (`ircNickKey`) is `nickKey`, if any. */
@@ -860,7 +913,7 @@ export class Hub {
     this.options.log(this.t('log_admin_wrong', { name: session.name as string, peer: peer.id }));
     this.options.schedule(ADMIN_RETRY_DELAY_MS, () => {
       extra.adminPending = false;
-      if (this.#sessions.get(peer) === session) this.refuse(session, 'admin_wrong');
+      if (this.#local(peer) === session) this.refuse(session, 'admin_wrong');
     });
   }
 
@@ -917,9 +970,10 @@ export class Hub {
    * both report a departure without a double notice.
    */
   leave(peer: Peer, reason: LeaveReason, reasonArgs?: EventArgs): void {
-    const session = this.#sessions.get(peer);
+    const session = this.#local(peer);
     if (session === undefined) return;
-    this.#sessions.delete(peer);
+    if (session.name === undefined) this.#unnamed.delete(peer);
+    else this.#joined.delete(peer);
     this.counters.leaves[reason]++;
     const left = (this.#perAddress.get(peer.address) ?? 1) - 1;
     if (left > 0) this.#perAddress.set(peer.address, left);
@@ -928,7 +982,6 @@ export class Hub {
       if (this.logging) this.options.log(this.t('log_dropped', { peer: peer.id, reason: this.t(`reason_${reason}`, reasonArgs) }));
       return;
     }
-    this.#joined.delete(peer);
     const rooms = [...session.rooms];
     for (const room of rooms) this.#exit(session, room);
     if (this.#closed) {
@@ -1189,7 +1242,7 @@ export class Hub {
 
   /** Sends away a local user whose name another node took while this one was split (its claim failed on rejoining). */
   evict(session: Session): void {
-    if (session.node !== undefined || this.#sessions.get(session.peer) !== session) return;
+    if (session.node !== undefined || this.#local(session.peer) !== session) return;
     session.peer.deliver(refusal('cluster_name_lost', { name: session.name as string }));
     this.leave(session.peer, 'kicked');
     session.peer.close('kicked');
@@ -1203,6 +1256,7 @@ export class Hub {
     const session = newSession(peer, true, user.operator, node);
     this.#setName(session, user.name);
     this.#joined.set(peer, session);
+    this.#remoteUsers++;
     return session;
   }
 
@@ -1242,7 +1296,7 @@ export class Hub {
       session.rooms.delete(room);
     }
     session.room = undefined;
-    this.#joined.delete(session.peer);
+    if (this.#joined.delete(session.peer)) this.#remoteUsers--;
     if (announce) this.#tellLeft(rooms, session.name as string, reason, by, because, message, reasonArgs);
     else for (const room of rooms) this.#closeIfEmpty(room);
     this.#forgetName(session);
@@ -1257,7 +1311,7 @@ export class Hub {
     this.#closed = true;
     const notice: ChatEvent = { kind: 'closing' };
     this.options.log(this.t('log_shutdown', { users: this.localSessions().length }));
-    for (const session of [...this.#sessions.values()]) {
+    for (const session of [...this.localSessions(), ...this.#unnamed.values()]) {
       if (session.name !== undefined) session.peer.deliver(notice);
       session.peer.close('server_shutdown');
     }
