@@ -84,8 +84,9 @@ export async function runCheck(options: Partial<CheckOptions> & Pick<CheckOption
           : { key: 'check_found_connect', params: { target: `${target.host}:${target.port}`, error: message } };
       } finally {
         clearTimeout(timer);
-        ctx.close();
       }
+      // The server lets this scenario's clients go before the next one's come (at most 2 pauses).
+      await ctx.close(opts.timing.pauseMs * 2);
       const evidence = ctx.evidence.join('\n');
       if (finding === undefined) return { ...base, status: 'pass', evidence, explanation: '' };
       const explainKey = `check_explain_${scenario.id}` as MessageKey;

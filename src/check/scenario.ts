@@ -156,8 +156,22 @@ export class Ctx {
     this.evidence.push(line);
   }
 
-  /** Closes every client of the scenario. */
-  close(): void {
+  /**
+   * Closes every client of the scenario. With `graceMs`, the TCP clients still open and reading
+   * first half-close (a FIN) and wait, at most that long, for the server to close them in turn:
+   * a server is then done letting this scenario's clients go when the next scenario's come. (A
+   * threaded server that walks its list of clients while another thread removes one, as the
+   * seed's does, can break a client joining at that moment, and the next scenario would fail
+   * for this one.) A client that stopped reading is closed at once: that is what frees a server
+   * blocked on it.
+   */
+  async close(graceMs = 0): Promise<void> {
+    const open = this.#probes.filter((p): p is TcpProbe => p instanceof TcpProbe && !p.closed && !p.socket.isPaused());
+    if (graceMs > 0 && open.length > 0 && !this.signal.aborted) {
+      for (const p of this.#probes) if (!open.includes(p as TcpProbe)) p.destroy();
+      for (const p of open) p.finish();
+      await Promise.all(open.map((p) => p.waitClosed(graceMs)));
+    }
     for (const p of this.#probes) p.destroy();
   }
 }

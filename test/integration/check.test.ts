@@ -78,6 +78,7 @@ suite('check', { concurrency: 3 }, () => {
       'duplicate_names.py': ['duplicate_name'],
       'blocks_on_slow_reader.py': ['slow_reader'],
       'ghosts_in_listar.py': ['listar_after_leave'],
+      'holds_lock_on_huge_line.py': ['huge_line'],
       'crash.py': [],
       'never_listens.py': [],
     };
