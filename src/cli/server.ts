@@ -12,7 +12,7 @@ import { qrLines } from '../util/qr.js';
 import { normalizeOrigin } from '../transport/ws.js';
 import { UDP_DEFAULTS } from '../transport/udp.js';
 import { warmUp } from '../transport/warm-up.js';
-import { capYoungGeneration, collectGarbage } from '../util/heap.js';
+import { capYoungGeneration } from '../util/heap.js';
 import { closeHungUpTerminals } from '../util/hung-up-terminal.js';
 import { HUB_DEFAULTS, noLog } from '../hub/hub.js';
 import { FileHistoryStore, type HistoryWarning } from '../hub/store/file-store.js';
@@ -245,7 +245,6 @@ async function serve(values: ReturnType<typeof parseFlags<typeof SERVER_FLAGS>>)
   // banner, never meets a server still warming up.
   if (!values['no-warmup'] && options.tcp === true) {
     await warmUp({ ...options.tcpOptions, rateLimit: options.bench === true ? undefined : rateLimit }, {}, { irc: options.irc === true, ws: options.http === true });
-    collectGarbage(); // the warm-up's garbage, gone before anyone comes (a few ms)
   }
   const server = await startServer(options);
   if (values.bench) output.banner(t('log_bench_mode'));
