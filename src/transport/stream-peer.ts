@@ -87,6 +87,11 @@ export class StreamPeer implements Peer {
 
   /** Renders `event` as lines (the line encoder renders a broadcast once for all its receivers) and queues them. */
   deliver(event: ChatEvent): void {
+    const shared = lineEncoder.shared(event, this.lang);
+    if (shared !== undefined) {
+      this.send(shared, lineEncoder.sharedIsNotice(this.lang)); // a broadcast's receivers after the first
+      return;
+    }
     if (event.kind === 'message') {
       this.send(lineEncoder.line(event, this.lang)); // the hot path
       return;

@@ -121,3 +121,23 @@ test('line encoder - clockTime is HH:MM in the server time zone', () => {
   assert.equal(clockTime(new Date(2026, 0, 1, 9, 5).getTime()), '09:05');
   assert.equal(clockTime(new Date(2026, 0, 1, 23, 59, 59).getTime()), '23:59');
 });
+
+test("line encoder - shared(): a broadcast's later receivers get the line rendered last in their language, and whether it is a notice, by the event's identity", () => {
+  const encoder = new LineEncoder();
+  const join: ChatEvent = { kind: 'joined', room: 'general', name: 'ana', from: undefined };
+  assert.equal(encoder.shared(join, 'es'), undefined, 'nothing rendered yet');
+  const es = encoder.line(join, 'es');
+  assert.equal(encoder.shared(join, 'es'), es);
+  assert.equal(encoder.sharedIsNotice('es'), true, 'a join is a room notice');
+  assert.equal(encoder.shared(join, 'en'), undefined, 'not yet rendered in English');
+  const message: ChatEvent = { kind: 'message', room: 'general', id: 1, at, from: 'ana', text: 'hola' };
+  assert.equal(encoder.line(message, 'en'), 'ana: hola');
+  assert.equal(encoder.shared(message, 'en'), 'ana: hola');
+  assert.equal(encoder.sharedIsNotice('en'), false, 'a chat line is not a notice');
+  assert.equal(encoder.shared(join, 'es'), es, 'each language keeps its own last event');
+  assert.equal(encoder.shared({ ...join }, 'es'), undefined, 'an equal event that is another object is not the one rendered');
+  const answer = reply('help');
+  encoder.lines(answer, 'es', 4096);
+  assert.equal(encoder.shared(answer, 'es'), undefined, 'an answer to one user is never shared');
+  assert.equal(encoder.shared(join, 'es'), es);
+});
