@@ -166,10 +166,14 @@ export class Ctx {
    * blocked on it.
    */
   async close(graceMs = 0): Promise<void> {
-    const open = this.#probes.filter((p): p is TcpProbe => p instanceof TcpProbe && !p.closed && !p.socket.isPaused());
-    if (graceMs > 0 && open.length > 0 && !this.signal.aborted) {
-      for (const p of this.#probes) if (!open.includes(p as TcpProbe)) p.destroy();
-      for (const p of open) p.finish();
+    if (graceMs > 0 && !this.signal.aborted) {
+      const open: TcpProbe[] = [];
+      for (const p of this.#probes) {
+        if (p instanceof TcpProbe && !p.closed && !p.socket.isPaused()) {
+          p.finish();
+          open.push(p);
+        } else p.destroy();
+      }
       await Promise.all(open.map((p) => p.waitClosed(graceMs)));
     }
     for (const p of this.#probes) p.destroy();

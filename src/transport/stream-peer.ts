@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { isOneLine, lineEncoder } from '../encode/line.js';
-import { type ChatEvent, isNotice } from '../hub/events.js';
+import type { ChatEvent } from '../hub/events.js';
 import type { Lang, LeaveReason } from '../hub/messages.js';
 import type { Peer, TransportKind } from '../hub/peer.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
@@ -87,17 +87,11 @@ export class StreamPeer implements Peer {
 
   /** Renders `event` as lines (the line encoder renders a broadcast once for all its receivers) and queues them. */
   deliver(event: ChatEvent): void {
-    const shared = lineEncoder.shared(event, this.lang);
-    if (shared !== undefined) {
-      this.send(shared, lineEncoder.sharedIsNotice(this.lang)); // a broadcast's receivers after the first
-      return;
-    }
-    if (event.kind === 'message') {
-      this.send(lineEncoder.line(event, this.lang)); // the hot path
-      return;
-    }
-    if (isOneLine(event)) {
-      this.send(lineEncoder.line(event, this.lang), isNotice(event));
+    const lang = this.lang;
+    // A broadcast's receivers after the first: the line the encoder rendered for the first.
+    const line = lineEncoder.shared(event, lang) ?? (isOneLine(event) ? lineEncoder.line(event, lang) : undefined);
+    if (line !== undefined) {
+      this.send(line, lineEncoder.sharedIsNotice(lang));
       return;
     }
     for (const line of lineEncoder.lines(event, this.lang, this.maxLineBytes)) this.send(line);
