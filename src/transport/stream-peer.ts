@@ -88,10 +88,13 @@ export class StreamPeer implements Peer {
   /** Renders `event` as lines (the line encoder renders a broadcast once for all its receivers) and queues them. */
   deliver(event: ChatEvent): void {
     const lang = this.lang;
-    // A broadcast's receivers after the first: the line the encoder rendered for the first.
-    const line = lineEncoder.shared(event, lang) ?? (isOneLine(event) ? lineEncoder.line(event, lang) : undefined);
-    if (line !== undefined) {
-      this.send(line, lineEncoder.sharedIsNotice(lang));
+    const shared = lineEncoder.shared(event, lang);
+    if (shared !== undefined) {
+      this.send(shared, lineEncoder.sharedIsNotice(lang)); // a broadcast's receivers after the first
+      return;
+    }
+    if (isOneLine(event)) {
+      this.send(lineEncoder.line(event, lang), lineEncoder.sharedIsNotice(lang)); // line() sets the flag
       return;
     }
     for (const line of lineEncoder.lines(event, this.lang, this.maxLineBytes)) this.send(line);
