@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseCommand } from '../protocol/command.js';
 import { sanitize } from '../protocol/sanitize.js';
-import { type Clock, monotonic } from '../util/clock.js';
+import { type Clock, monotonic, turnWallClock } from '../util/clock.js';
 import { runCommand } from './commands.js';
 import { confusableKey } from './confusables.js';
 import { splitUtf8 } from '../protocol/irc.js';
@@ -70,7 +70,7 @@ export interface HubOptions {
   log: (line: string) => void;
   /** Monotonic clock: mutes, the wrong-key delay. */
   now: Clock;
-  /** Wall clock, ms since the epoch: the server time of each message. */
+  /** Wall clock, ms since the epoch: the server time of each message (by default read once per event-loop turn). */
   wallClock: () => number;
   /** Runs `fn` after `ms` (the wrong-operator-key delay); injected so tests can move time. */
   schedule: (ms: number, fn: () => void) => void;
@@ -100,7 +100,7 @@ export const HUB_DEFAULTS: HubOptions = {
   store: undefined,
   log: noLog,
   now: monotonic,
-  wallClock: Date.now,
+  wallClock: turnWallClock,
   schedule: (ms, fn) => void setTimeout(fn, ms).unref(),
   bus: undefined,
 };
