@@ -39,49 +39,41 @@ export function isOneLine(event: ChatEvent): event is OneLine {
   return !isAnswer(event);
 }
 
+/**
+ * The one-line event rendered last in one language, its line, and whether it is a room notice:
+ * what every receiver of a broadcast after the first takes, by the event's identity. One object
+ * per language for the life of the encoder, so a peer can hold its language's.
+ */
+export class RenderedLine {
+  event: ChatEvent | undefined = undefined;
+  line = '';
+  notice = false;
+}
+
 /** Renders events as lines; one instance is shared by every line transport. */
 export class LineEncoder {
-  // The last one-line event rendered in each language, and its line: plain fields, since this is
-  // asked once per receiver of every broadcast.
-  #esEvent: ChatEvent | undefined;
-  #esLine = '';
-  #esNotice = false;
-  #enEvent: ChatEvent | undefined;
-  #enLine = '';
-  #enNotice = false;
+  readonly #es = new RenderedLine();
+  readonly #en = new RenderedLine();
 
   /** The line of a one-line event; the same string for every receiver of the same event and language. */
   line(event: OneLine, lang: Lang): string {
-    if (lang === 'es') {
-      if (this.#esEvent !== event) {
-        this.#esLine = renderOne(event, TRANSLATORS.es);
-        this.#esNotice = isNotice(event);
-        this.#esEvent = event;
-      }
-      return this.#esLine;
+    const last = this.last(lang);
+    if (last.event !== event) {
+      last.line = renderOne(event, TRANSLATORS[lang]);
+      last.notice = isNotice(event);
+      last.event = event;
     }
-    if (this.#enEvent !== event) {
-      this.#enLine = renderOne(event, TRANSLATORS.en);
-      this.#enNotice = isNotice(event);
-      this.#enEvent = event;
-    }
-    return this.#enLine;
+    return last.line;
   }
 
   /**
-   * The line of `event` when it is the one-line event rendered last in `lang` (every receiver of
-   * a broadcast after the first), else undefined; `sharedIsNotice(lang)` then tells whether it is
-   * a room notice. An identity check, without reading the event: events come in a dozen shapes,
-   * and reading `kind` from them is a megamorphic load, 3 of them per receiver before (a 5,000-
-   * user join storm hands out 12.5 million join events).
+   * What `line()` rendered last in `lang` (always the same object). A receiver checks the
+   * event's identity against it without reading the event: events come in a dozen shapes, and
+   * reading `kind` from them is a megamorphic load, 3 of them per receiver before (a 5,000-user
+   * join storm hands out 12.5 million join events).
    */
-  shared(event: ChatEvent, lang: Lang): string | undefined {
-    if (lang === 'es') return event === this.#esEvent ? this.#esLine : undefined;
-    return event === this.#enEvent ? this.#enLine : undefined;
-  }
-
-  sharedIsNotice(lang: Lang): boolean {
-    return lang === 'es' ? this.#esNotice : this.#enNotice;
+  last(lang: Lang): RenderedLine {
+    return lang === 'es' ? this.#es : this.#en;
   }
 
   /** Every line of `event`, for a receiver whose transport carries lines of at most `maxLineBytes`. */

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { isOneLine, lineEncoder } from '../encode/line.js';
+import { isOneLine, lineEncoder, type RenderedLine } from '../encode/line.js';
 import type { ChatEvent } from '../hub/events.js';
 import type { Lang, LeaveReason } from '../hub/messages.js';
 import type { Peer, TransportKind } from '../hub/peer.js';
@@ -42,6 +42,8 @@ export class StreamPeer implements Peer {
   /** Why the connection ended, when the server ended it (reported to the hub on 'close'). */
   closeReason: LeaveReason | undefined;
   readonly #remotePort: number;
+  /** The line encoder's last line in this peer's language (LineEncoder.last). */
+  readonly #rendered: RenderedLine;
   /** Closed pieces of output, in order: arena slices and notice buffers (none yet: undefined). */
   #pieces: Buffer[] | undefined = undefined;
   /** The open piece: `#openArena[#openStart, #openEnd)`, extended while lines come in a row. */
@@ -62,6 +64,7 @@ export class StreamPeer implements Peer {
     this.socket = socket;
     this.transport = transport;
     this.lang = lang;
+    this.#rendered = lineEncoder.last(lang);
     this.address = normalizeAddress(socket.remoteAddress ?? '?');
     this.#remotePort = socket.remotePort ?? 0;
     this.maxQueuedBytes = maxQueuedBytes;
@@ -87,14 +90,19 @@ export class StreamPeer implements Peer {
 
   /** Renders `event` as lines (the line encoder renders a broadcast once for all its receivers) and queues them. */
   deliver(event: ChatEvent): void {
-    const lang = this.lang;
-    const shared = lineEncoder.shared(event, lang);
-    if (shared !== undefined) {
-      this.send(shared, lineEncoder.sharedIsNotice(lang)); // a broadcast's receivers after the first
+    const last = this.#rendered;
+    if (last.event === event) {
+      this.send(last.line, last.notice); // a broadcast's receivers after the first
       return;
     }
+    this.#render(event);
+  }
+
+  /** `deliver` of an event not rendered yet in this peer's language: kept apart so that `deliver` stays small enough to inline into a broadcast's loop. */
+  #render(event: ChatEvent): void {
     if (isOneLine(event)) {
-      this.send(lineEncoder.line(event, lang), lineEncoder.sharedIsNotice(lang)); // line() sets the flag
+      lineEncoder.line(event, this.lang);
+      this.send(this.#rendered.line, this.#rendered.notice);
       return;
     }
     for (const line of lineEncoder.lines(event, this.lang, this.maxLineBytes)) this.send(line);

@@ -122,22 +122,29 @@ test('line encoder - clockTime is HH:MM in the server time zone', () => {
   assert.equal(clockTime(new Date(2026, 0, 1, 23, 59, 59).getTime()), '23:59');
 });
 
-test("line encoder - shared(): a broadcast's later receivers get the line rendered last in their language, and whether it is a notice, by the event's identity", () => {
+test("line encoder - last(): a broadcast's later receivers find the line rendered last in their language, and whether it is a notice, by the event's identity", () => {
   const encoder = new LineEncoder();
+  const es = encoder.last('es');
+  const en = encoder.last('en');
+  assert.notEqual(es, en, 'one slot per language');
   const join: ChatEvent = { kind: 'joined', room: 'general', name: 'ana', from: undefined };
-  assert.equal(encoder.shared(join, 'es'), undefined, 'nothing rendered yet');
-  const es = encoder.line(join, 'es');
-  assert.equal(encoder.shared(join, 'es'), es);
-  assert.equal(encoder.sharedIsNotice('es'), true, 'a join is a room notice');
-  assert.equal(encoder.shared(join, 'en'), undefined, 'not yet rendered in English');
+  assert.equal(es.event, undefined, 'nothing rendered yet');
+  const line = encoder.line(join, 'es');
+  assert.equal(encoder.last('es'), es, 'the same slot for the life of the encoder');
+  assert.equal(es.event, join);
+  assert.equal(es.line, line);
+  assert.equal(es.notice, true, 'a join is a room notice');
+  assert.notEqual(en.event, join, 'not yet rendered in English');
   const message: ChatEvent = { kind: 'message', room: 'general', id: 1, at, from: 'ana', text: 'hola' };
   assert.equal(encoder.line(message, 'en'), 'ana: hola');
-  assert.equal(encoder.shared(message, 'en'), 'ana: hola');
-  assert.equal(encoder.sharedIsNotice('en'), false, 'a chat line is not a notice');
-  assert.equal(encoder.shared(join, 'es'), es, 'each language keeps its own last event');
-  assert.equal(encoder.shared({ ...join }, 'es'), undefined, 'an equal event that is another object is not the one rendered');
+  assert.equal(en.event, message);
+  assert.equal(en.line, 'ana: hola');
+  assert.equal(en.notice, false, 'a chat line is not a notice');
+  assert.equal(es.event, join, 'each language keeps its own last event');
+  assert.equal(es.line, line);
+  encoder.line({ ...join }, 'es');
+  assert.notEqual(es.event, join, 'an equal event that is another object is rendered afresh');
   const answer = reply('help');
   encoder.lines(answer, 'es', 4096);
-  assert.equal(encoder.shared(answer, 'es'), undefined, 'an answer to one user is never shared');
-  assert.equal(encoder.shared(join, 'es'), es);
+  assert.notEqual(es.event, answer, 'an answer to one user is never kept for sharing');
 });
