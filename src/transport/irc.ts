@@ -30,7 +30,7 @@ import { LineDecoder } from '../protocol/line-decoder.js';
 import { sanitize } from '../protocol/sanitize.js';
 import type { Timer } from '../util/clock.js';
 import { VERSION } from '../util/version.js';
-import { StreamConnection, type StreamContext } from './stream-connection.js';
+import { StreamConnection, StreamContext } from './stream-connection.js';
 import { StreamPeer } from './stream-peer.js';
 import { closeAll, Handshakes, TCP_DEFAULTS, type TcpOptions, TLS_HANDSHAKE_TIMEOUT_MS } from './tcp.js';
 import type { Transport, TransportFactory, TransportStats } from './transport.js';
@@ -90,7 +90,7 @@ export async function listenIrc(hub: Hub, options: Partial<IrcOptions> = {}): Pr
   });
   const started = new Date().toUTCString();
   const socketOptions = { noDelay: true, allowHalfOpen: true, keepAlive: opts.keepAliveMs > 0, keepAliveInitialDelay: opts.keepAliveMs };
-  const ctx: StreamContext = { hub, opts, peers };
+  const ctx = new StreamContext(hub, opts, peers);
   const serve = (socket: net.Socket): void => {
     const peer = new IrcPeer(socket, opts, hub.options.lang, encoder);
     new IrcConnection(ctx, socket, peer, started).start();

@@ -12,11 +12,22 @@ import { webUrl } from './web-url.js';
 /**
  * What every connection of one listener shares: its hub, its options and its live peers. One
  * object per listener, so each connection holds one reference to it instead of three.
+ *
+ * A class, not an object literal: V8 gave the literal's `hub` and `peers` fields the type of
+ * the warm-up's objects, then widened it when the real listener made its own, which threw away
+ * the code the warm-up had compiled for `input` and `take` (`--trace-generalization`,
+ * `--trace-deopt`), and the first users' traffic paid for compiling it again.
  */
-export interface StreamContext {
+export class StreamContext {
   readonly hub: Hub;
   readonly opts: TcpOptions;
   readonly peers: Set<StreamPeer>;
+
+  constructor(hub: Hub, opts: TcpOptions, peers: Set<StreamPeer>) {
+    this.hub = hub;
+    this.opts = opts;
+    this.peers = peers;
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Hub } from '../hub/hub.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from '../hub/rate-limit.js';
 import { realTimers, type Timers } from '../util/clock.js';
 import { closed } from '../util/closed.js';
-import { StreamConnection, type StreamContext } from './stream-connection.js';
+import { StreamConnection, StreamContext } from './stream-connection.js';
 import { formatHostPort, normalizeAddress, type StreamPeer } from './stream-peer.js';
 import type { Transport, TransportFactory, TransportStats } from './transport.js';
 
@@ -128,7 +128,7 @@ export async function listenTcp(hub: Hub, options: Partial<TcpOptions> = {}): Pr
   // address from accept on, and a shutdown ends them too. Without TLS every accepted socket is a
   // peer from the start, and hub.connect counts it (and refuses it, saying why) right at accept.
   const handshakes = new Handshakes(hub);
-  const ctx: StreamContext = { hub, opts, peers };
+  const ctx = new StreamContext(hub, opts, peers);
   const server =
     opts.tls === undefined
       ? net.createServer(socketOptions, (socket) => new StreamConnection(ctx, socket, 'tcp').start())
