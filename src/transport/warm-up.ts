@@ -49,8 +49,16 @@ export interface WarmUpOptions {
    * classes dead, deoptimises the code compiled for them (V8's --trace-deopt shows `take`,
    * `send`, `broadcast`, `deliver` and Node's write path marked for deoptimisation): better now,
    * with a short room to compile it again, than during the first real users' traffic.
+   *
+   * `window` paces that room as people chat: a line per write, each client at most `window`
+   * messages ahead of what it has read of the others'. The rounds write as fast as the sockets
+   * take it, so the server reads big chunks of many lines and writes once per many messages; a
+   * paced room reads and writes once per few messages, which is what gets the per-read and
+   * per-write code (Node's stream read and write paths, the peer's flush) compiled at all.
+   * Without it, a fresh server's first windowed run (workload a) compiled about 40 ms of such
+   * code while it ran, on the core it was serving from. Undefined: as fast as the rounds.
    */
-  afterCollection: { clients: number; messagesPerClient: number };
+  afterCollection: { clients: number; messagesPerClient: number; window?: number };
 }
 
 /** The ports the real server opens besides TCP: each gets its own rounds. */
@@ -62,8 +70,8 @@ export interface WarmUpPorts {
 /**
  * Two rooms: a small one whose departures settle the shapes that only change when users leave
  * (V8 throws away code compiled before such a change), then a classroom-sized one that compiles
- * the hot path for good; then the collection of their 40 MB or so of garbage, and one short room
- * per path (`afterCollection`). About 0.45 s on one core for the line protocol alone.
+ * the hot path for good; then the collection of their 40 MB or so of garbage, and one short,
+ * paced room per path (`afterCollection`). About 0.5 s on one core for the line protocol alone.
  */
 export const WARM_UP_DEFAULTS: WarmUpOptions = {
   rounds: [8, 24],
@@ -74,7 +82,7 @@ export const WARM_UP_DEFAULTS: WarmUpOptions = {
   ircMessagesPerClient: 800,
   wsRounds: [8, 24],
   wsMessagesPerClient: 800,
-  afterCollection: { clients: 8, messagesPerClient: 400 },
+  afterCollection: { clients: 8, messagesPerClient: 1000, window: 4 },
 };
 
 /**
@@ -247,7 +255,7 @@ export async function warmUp(transport: Partial<TcpOptions> = {}, options: Parti
       for (const [dialect, port, prefix] of paths) {
         const left = deadline - performance.now();
         if (port === undefined || left <= 0) continue;
-        deliveries += await room(dialect, port, prefix, again.clients, again.messagesPerClient, opts, left);
+        deliveries += await room(dialect, port, prefix, again.clients, again.messagesPerClient, opts, left, again.window);
       }
     }
   } finally {
@@ -269,7 +277,7 @@ export async function warmUp(transport: Partial<TcpOptions> = {}, options: Parti
  * passed) they leave, and the room is empty again (bounded) before it returns. Returns the
  * deliveries seen.
  */
-async function room(dialect: Dialect, port: number, prefix: string, clients: number, messages: number, opts: WarmUpOptions, timeoutMs: number): Promise<number> {
+async function room(dialect: Dialect, port: number, prefix: string, clients: number, messages: number, opts: WarmUpOptions, timeoutMs: number, window?: number): Promise<number> {
   const sockets: net.Socket[] = [];
   let deliveries = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -280,19 +288,25 @@ async function room(dialect: Dialect, port: number, prefix: string, clients: num
     await new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
       let welcomed = 0;
-      const startSending = (socket: net.Socket): void => {
-        let sent = 0;
-        const sendSome = (err?: Error | null): void => {
-          if (err || socket.destroyed || stopped) return;
-          let chunk = '';
-          for (let i = 0; i < opts.linesPerWrite && sent < messages; i++) chunk += dialect.message(sent++, payload, prefix);
-          if (chunk !== '') socket.write(chunk, 'latin1', sendSome); // the next burst once this one is taken
-        };
-        sendSome();
-      };
+      const starts: (() => void)[] = [];
       for (let c = 0; c < clients; c++) {
         const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
         sockets.push(socket);
+        let sent = 0;
+        let got = 0; // messages of the others this client has read
+        const burst = (err?: Error | null): void => {
+          if (err || socket.destroyed || stopped) return;
+          let chunk = '';
+          for (let i = 0; i < opts.linesPerWrite && sent < messages; i++) chunk += dialect.message(sent++, payload, prefix);
+          if (chunk !== '') socket.write(chunk, 'latin1', burst); // the next burst once this one is taken
+        };
+        // Paced: a line per write, and the next once the others' lines have caught up to within
+        // `window` messages each (every client sends alike, so this never waits forever).
+        const paced = (): void => {
+          if (socket.destroyed || stopped) return;
+          while (sent < messages && (sent - (window as number)) * (clients - 1) < got) socket.write(dialect.message(sent++, payload, prefix), 'latin1');
+        };
+        starts.push(window === undefined ? burst : paced);
         socket.on('error', () => {});
         let registered = false;
         let seen = ''; // what the server said before the client was in (bounded: a few lines)
@@ -305,17 +319,21 @@ async function room(dialect: Dialect, port: number, prefix: string, clients: num
             if (!dialect.ready(seen)) return;
             // In the room: once everyone is, everyone talks (so every message has N-1 readers).
             registered = true;
-            if (++welcomed === clients) for (const s of sockets) startSending(s);
+            if (++welcomed === clients) for (const start of starts) start();
           }
           const { end: END, beforeEnd } = dialect;
           for (let i = data.indexOf(END); i !== -1; i = data.indexOf(END, i + 1)) {
             let end = i > 0 ? data[i - 1] : last;
             if (end === beforeEnd) end = i > 1 ? data[i - 2] : i === 1 ? last : beforeLast;
-            if (end === PAYLOAD_END) deliveries++;
+            if (end === PAYLOAD_END) {
+              got++;
+              deliveries++;
+            }
           }
           beforeLast = data.length > 1 ? (data[data.length - 2] as number) : last;
           last = data[data.length - 1] ?? last;
           if (deliveries >= expected) resolve();
+          if (window !== undefined && welcomed === clients) paced();
         });
         socket.write(dialect.hello(`${prefix}${c}`, prefix), 'latin1');
       }
