@@ -302,11 +302,14 @@ async function room(dialect: Dialect, port: number, prefix: string, clients: num
         };
         // Paced: a line per write, and the next once the others' lines have caught up to within
         // `window` messages each (every client sends alike, so this never waits forever).
-        const paced = (): void => {
-          if (socket.destroyed || stopped) return;
-          while (sent < messages && (sent - (window as number)) * (clients - 1) < got) socket.write(dialect.message(sent++, payload, prefix), 'latin1');
-        };
-        starts.push(window === undefined ? burst : paced);
+        const paced =
+          window === undefined
+            ? undefined
+            : (): void => {
+                if (socket.destroyed || stopped) return;
+                while (sent < messages && (sent - window) * (clients - 1) < got) socket.write(dialect.message(sent++, payload, prefix), 'latin1');
+              };
+        starts.push(paced ?? burst);
         socket.on('error', () => {});
         let registered = false;
         let seen = ''; // what the server said before the client was in (bounded: a few lines)
@@ -333,7 +336,7 @@ async function room(dialect: Dialect, port: number, prefix: string, clients: num
           beforeLast = data.length > 1 ? (data[data.length - 2] as number) : last;
           last = data[data.length - 1] ?? last;
           if (deliveries >= expected) resolve();
-          if (window !== undefined && welcomed === clients) paced();
+          if (paced !== undefined && welcomed === clients) paced();
         });
         socket.write(dialect.hello(`${prefix}${c}`, prefix), 'latin1');
       }
