@@ -495,6 +495,12 @@ const concurrentOrder: Scenario = {
     if (missing + disorder + echoed > 0) {
       const worst = probes.reduce((w, p, r) => (p.since(marks[r]).length < w.p.since(marks[w.r]).length ? { p, r } : w), { p: probes[0] as TcpProbe, r: 0 });
       ctx.saw(worst.p, marks[worst.r] as number);
+      // A client the server hung up on in the middle (a thread that died on the shared list,
+      // as the seed's can) is the likeliest cause of what is missing: say who.
+      const dropped = probes.filter((p) => p.closed && p.closedBy !== 'us').map((p) => p.label);
+      if (dropped.length > 0) {
+        return find('check_found_concurrency_closed', { total, missing, disorder, echoed, closed: dropped.length, names: dropped.join(', ') });
+      }
       return find('check_found_concurrency', { total, missing, disorder, echoed });
     }
     return undefined;

@@ -693,6 +693,10 @@ const CATALOGUE = {
     es: 'De {total} entregas esperadas faltaron {missing}, {disorder} llegaron fuera de orden y {echoed} volvieron a su remitente.',
     en: 'Of {total} expected deliveries {missing} were missing, {disorder} came out of order and {echoed} went back to their sender.',
   },
+  check_found_concurrency_closed: {
+    es: 'De {total} entregas esperadas faltaron {missing}, {disorder} llegaron fuera de orden y {echoed} volvieron a su remitente; el servidor cerró en plena ráfaga la conexión de {closed} cliente(s): {names}.',
+    en: 'Of {total} expected deliveries {missing} were missing, {disorder} came out of order and {echoed} went back to their sender; the server closed the connection of {closed} client(s) in the middle of the burst: {names}.',
+  },
   check_found_stalled: {
     es: 'Con {name} sin leer, {who} dejó de recibir mensajes tras {kib} KiB enviados a la sala.',
     en: 'With {name} not reading, {who} stopped receiving messages after {kib} KiB were sent to the room.',

@@ -49,7 +49,15 @@ suite('check', { concurrency: 3 }, () => {
     const report = await runCheck({ tcp: { host: '127.0.0.1', port: tcpPort }, udp: { host: '127.0.0.1', port: udpPort } });
     const seedGroup = report.results.filter((r) => r.group === 'seed');
     assert.deepEqual(seedGroup.filter((r) => r.status !== 'pass').map((r) => r.id), [], JSON.stringify(seedGroup, null, 1));
-    assert.deepEqual(failed(report), [
+    // The seed's threads walk and change its list of clients with no lock. Now and then two of
+    // them trip over a client that is gone at once, and one of them dies and hangs up on its own
+    // client: concurrent_order fails then, and only in that way (nothing out of order, nothing
+    // echoed, a client the server closed). Whether it happens in a run is the race's to decide.
+    const concurrent = report.results.find((r) => r.id === 'concurrent_order');
+    if (concurrent?.status === 'fail') {
+      assert.match(concurrent.explanation, /^De 7600 entregas esperadas faltaron \d+, 0 llegaron fuera de orden y 0 volvieron a su remitente; el servidor cerró en plena ráfaga la conexión de \d+ cliente\(s\): c\d+x/, concurrent.evidence);
+    }
+    assert.deepEqual(failed(report).filter((id) => id !== 'concurrent_order'), [
       'lf_lines', // the name keeps its "\n" ("nc1\n: hola") and "/listar\n" is not a command
       'crlf_lines', // the same with "\r\n"
       'batched_lines', // one recv() = one message: "uno\ndos" relayed as one
@@ -78,6 +86,7 @@ suite('check', { concurrency: 3 }, () => {
       'duplicate_names.py': ['duplicate_name'],
       'blocks_on_slow_reader.py': ['slow_reader'],
       'ghosts_in_listar.py': ['listar_after_leave'],
+      'drops_client_when_busy.py': ['concurrent_order'],
       'holds_lock_on_huge_line.py': ['huge_line'],
       'crash.py': [],
       'never_listens.py': [],
@@ -110,6 +119,10 @@ suite('check', { concurrency: 3 }, () => {
       assert.deepEqual(failed(report), expected[file], `${file}: ${JSON.stringify(report.results.filter((x) => x.status === 'fail'), null, 1)}`);
       assert.deepEqual(skipped(report), UDP_IDS, `${file}: no {udp_port}, so no UDP`);
       assertExplained(report, 'en');
+      if (file === 'drops_client_when_busy.py') {
+        const res = report.results.find((r) => r.id === 'concurrent_order');
+        assert.match(res?.explanation ?? '', /^Of 7600 expected deliveries \d+ were missing, 0 came out of order and 0 went back to their sender; the server closed the connection of 1 client\(s\) in the middle of the burst: c\d+x[0-9a-z]+\./, res?.evidence);
+      }
     }
   });
 });
