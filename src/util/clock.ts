@@ -43,11 +43,29 @@ export interface Timers {
  * real ms, judging silence by the moved clock) relies on.
  */
 export function nodeTimers(now: Clock = monotonic): Timers {
-  return {
-    now,
-    set: (ms, callback, arg) => setTimeout(callback, ms, arg),
-    clear: (timer) => clearTimeout(timer as NodeJS.Timeout | undefined),
-  };
+  return new NodeTimers(now);
+}
+
+/**
+ * A class, not an object of arrow functions, so that every server's timers share one `set` and
+ * one `clear`: code V8 compiled calling the warm-up's timers (`realTimers`) stays valid for the
+ * real server's (a new closure there was a "wrong call target" deopt of the line path's `take`
+ * at the first real user's registration).
+ */
+class NodeTimers implements Timers {
+  readonly now: Clock;
+
+  constructor(now: Clock) {
+    this.now = now;
+  }
+
+  set<A>(ms: number, callback: (arg: A) => void, arg: A): Timer {
+    return setTimeout(callback, ms, arg);
+  }
+
+  clear(timer: Timer | undefined): void {
+    clearTimeout(timer as NodeJS.Timeout | undefined);
+  }
 }
 
 /** The real time and Node's timers: what a server runs on unless told otherwise. */

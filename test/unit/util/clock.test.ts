@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { perTurn } from '../../../src/util/clock.js';
+import { nodeTimers, perTurn, realTimers } from '../../../src/util/clock.js';
 
 test('clock - perTurn reads the clock once per event-loop turn and again in the next one', async () => {
   let reads = 0;
@@ -32,4 +32,21 @@ test('clock - perTurn: a nextTick after a callback is the same turn; an immediat
     });
   });
   assert.deepEqual(times, [1, 1, 2]);
+});
+
+test("clock - every server's Node timers share one set and one clear (compiled code calling the warm-up's stays valid), each with its own now", async () => {
+  const now = (): number => 42;
+  const timers = nodeTimers(now);
+  assert.equal(timers.set, realTimers.set);
+  assert.equal(timers.clear, realTimers.clear);
+  assert.equal(timers.now, now);
+  assert.equal(timers.now(), 42);
+  // Detached, as a caller may hold them, they still work.
+  const { set, clear } = timers;
+  const fired = await new Promise<string>((resolve) => {
+    const never = set(1, () => resolve('cleared timer fired'), undefined);
+    clear(never);
+    set(5, resolve, 'fired');
+  });
+  assert.equal(fired, 'fired');
 });
