@@ -158,6 +158,16 @@ export function roomMessage(room: string, id: number, at: number, from: string, 
   return action ? new ActionEntry(room, id, at, from, text) : new MessageEntry(room, id, at, from, text);
 }
 
+/**
+ * `n` empty history slots, filled with undefined rather than left as holes of small integers:
+ * the array then has the elements kind it keeps once it holds entries, so every log's array has
+ * one hidden class and the code V8 compiled for the warm-up's logs stays valid for the real
+ * rooms' (a fresh array's first entry was a "wrong map" deopt of `append` in the first run).
+ */
+function emptySlots(n: number): Array<LogEntry | undefined> {
+  return new Array<LogEntry | undefined>(n).fill(undefined);
+}
+
 /** A room's ordered log: numbers entries and keeps the newest within bounds (module comment). */
 export class RoomLog {
   readonly maxEntries: number;
@@ -200,7 +210,7 @@ export class RoomLog {
     this.#store = maxEntries > 0 ? options.store : undefined;
     this.#room = options.room ?? '';
     this.#name = options.name ?? this.#room;
-    this.#slots = new Array<LogEntry | undefined>(Math.min(maxEntries, INITIAL_SLOTS));
+    this.#slots = emptySlots(Math.min(maxEntries, INITIAL_SLOTS));
     this.#sizes = new Array<number>(this.#slots.length).fill(0);
     // Before anything is loaded, whatever a previous run said is unknown: ids below the first
     // one this log would hand out now.
@@ -370,7 +380,7 @@ export class RoomLog {
 
   #grow(): void {
     const capacity = Math.min(this.maxEntries, this.#slots.length * 2);
-    const slots = new Array<LogEntry | undefined>(capacity);
+    const slots = emptySlots(capacity);
     const sizes = new Array<number>(capacity).fill(0);
     for (let i = 0; i < this.#size; i++) {
       let from = this.#start + i;
