@@ -228,20 +228,20 @@ export async function warmUp(transport: Partial<TcpOptions> = {}, options: Parti
     for (const [round, clients] of opts.rounds.entries()) {
       const left = deadline - performance.now();
       if (left <= 0) break;
-      deliveries += await room(LINE, listening.address.port, `calentando${round}x`, clients, opts.messagesPerClient, opts, left);
+      deliveries += await room(LINE, listening.address.port, `calentando${round}x`, clients, opts.messagesPerClient, opts, left, round === 0);
     }
     if (ircListening !== undefined) {
       for (const [round, clients] of opts.ircRounds.entries()) {
         const left = deadline - performance.now();
         if (left <= 0) break;
-        deliveries += await room(IRC, ircListening.address.port, `calentandoirc${round}y`, clients, opts.ircMessagesPerClient, opts, left);
+        deliveries += await room(IRC, ircListening.address.port, `calentandoirc${round}y`, clients, opts.ircMessagesPerClient, opts, left, round === 0);
       }
     }
     if (wsListening !== undefined) {
       for (const [round, clients] of opts.wsRounds.entries()) {
         const left = deadline - performance.now();
         if (left <= 0) break;
-        deliveries += await room(WS, wsListening.address.port, `calentandows${round}z`, clients, opts.wsMessagesPerClient, opts, left);
+        deliveries += await room(WS, wsListening.address.port, `calentandows${round}z`, clients, opts.wsMessagesPerClient, opts, left, round === 0);
       }
     }
     const again = opts.afterCollection;
@@ -257,7 +257,7 @@ export async function warmUp(transport: Partial<TcpOptions> = {}, options: Parti
       for (const [dialect, port, prefix] of paths) {
         const left = deadline - performance.now();
         if (port === undefined || left <= 0) continue;
-        deliveries += await room(dialect, port, prefix, again.clients, again.messagesPerClient, opts, left, again.window);
+        deliveries += await room(dialect, port, prefix, again.clients, again.messagesPerClient, opts, left, false, again.window);
       }
       await upTo(Promise.all(keepers.map((k) => k?.leave())), 1000);
     }
@@ -277,10 +277,10 @@ export async function warmUp(transport: Partial<TcpOptions> = {}, options: Parti
 /**
  * One room: `clients` connect and name themselves (`prefix` and a number), all send once
  * everyone is in, and when every message has reached every other client (or `timeoutMs`
- * passed) they leave, and the room is empty again (bounded) before it returns. Returns the
- * deliveries seen.
+ * passed) they leave (with `hangUp`, every other one by closing its connection), and the
+ * room is empty again (bounded) before it returns. Returns the deliveries seen.
  */
-async function room(dialect: Dialect, port: number, prefix: string, clients: number, messages: number, opts: WarmUpOptions, timeoutMs: number, window?: number): Promise<number> {
+async function room(dialect: Dialect, port: number, prefix: string, clients: number, messages: number, opts: WarmUpOptions, timeoutMs: number, hangUp: boolean, window?: number): Promise<number> {
   const sockets: net.Socket[] = [];
   let deliveries = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -349,8 +349,15 @@ async function room(dialect: Dialect, port: number, prefix: string, clients: num
     clearTimeout(timer);
     // Leave as the lab's users do, with /quitar (announced to the room), and wait for the room
     // to empty. The server closes first, so the TIME_WAITs stay on the warm-up's own port
-    // instead of on dozens of ephemeral client ports another program might want to bind.
-    for (const socket of sockets) socket.write(dialect.bye, 'latin1');
+    // instead of on dozens of ephemeral client ports another program might want to bind. With
+    // `hangUp` (a path's first room, a few users) every other user just closes the connection
+    // instead, as closing a terminal does: the server then writes out what was pending for it
+    // (the others' farewells) before it lets go, a path of the peer's flush only that takes.
+    // Those few (4 of the line protocol's 8) leave their TIME_WAITs on their own ports.
+    for (const [c, socket] of sockets.entries()) {
+      if (hangUp && c % 2 === 1) socket.end();
+      else socket.write(dialect.bye, 'latin1');
+    }
     await upTo(Promise.all(sockets.map(closed)), 1000);
     for (const socket of sockets) socket.destroy();
   }
