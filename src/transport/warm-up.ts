@@ -48,7 +48,8 @@ export interface WarmUpOptions {
    * until some later collection; and that collection, finding the rounds' users and their hidden
    * classes dead, deoptimises the code compiled for them (V8's --trace-deopt shows `take`,
    * `send`, `broadcast`, `deliver` and Node's write path marked for deoptimisation): better now,
-   * with a short room to compile it again, than during the first real users' traffic.
+   * with a short room to compile it again, than during the first real users' traffic. One user
+   * per path stays through it (see `keeper`), so the peers' own hidden classes survive it.
    *
    * `window` paces that room as people chat: a line per write, each client at most `window`
    * messages ahead of what it has read of the others'. The rounds write as fast as the sockets
