@@ -366,15 +366,16 @@ async function room(dialect: Dialect, port: number, prefix: string, clients: num
 }
 
 /**
- * A user alone in a room of its own (named as it is), in until `leave()`. V8 keeps the hidden classes
- * of a class's objects (a peer's, its socket's, its session's) only while some object has them:
- * when the collection finds the rounds' users all gone, it drops them, and the next users get
- * new ones whose fields start over as constants. The paced rooms' code is then compiled on that
- * assumption, and thrown away ("code dependencies", `--trace-deopt`) when their users leave and
- * those fields change; the first real users paid for compiling it again (a fresh server with
- * IRC and browser ports on ran its first workload a at 0.7x of its second). One user of each
- * kind kept through the collection keeps the classes the rounds settled, for the paced rooms and
- * the real users after them. Undefined when it could not get in within `timeoutMs`.
+ * A user alone in a room of its own (named as it is), in until `leave()`. V8 keeps the hidden
+ * classes of a class's objects (a peer's, its socket's, its session's) only while some object
+ * has them: when the collection finds the rounds' users all gone, it drops them, and the next
+ * users get new ones whose fields start over as constants. The paced rooms' code is then
+ * compiled on that assumption, and thrown away ("code dependencies", `--trace-deopt`) when their
+ * users leave and those fields change; the first real users paid for compiling it again (a
+ * fresh server with IRC and browser ports on ran its first workload a at about three quarters
+ * of the speed of its second). One user of each kind kept through the collection keeps the
+ * classes the rounds settled, for the paced rooms and the real users after them. Undefined when
+ * it could not get in within `timeoutMs`.
  */
 async function keeper(dialect: Dialect, port: number, name: string, timeoutMs: number): Promise<{ leave(): Promise<void> } | undefined> {
   const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
