@@ -49,13 +49,19 @@ suite('check', { concurrency: 3 }, () => {
     const report = await runCheck({ tcp: { host: '127.0.0.1', port: tcpPort }, udp: { host: '127.0.0.1', port: udpPort } });
     const seedGroup = report.results.filter((r) => r.group === 'seed');
     assert.deepEqual(seedGroup.filter((r) => r.status !== 'pass').map((r) => r.id), [], JSON.stringify(seedGroup, null, 1));
-    // The seed's threads walk and change its list of clients with no lock. Now and then two of
-    // them trip over a client that is gone at once, and one of them dies and hangs up on its own
-    // client: concurrent_order fails then, and only in that way (nothing out of order, nothing
-    // echoed, a client the server closed). Whether it happens in a run is the race's to decide.
+    // The seed's threads walk and change its list of clients with no lock. Now and then, when a
+    // client that is gone is still on the list, two threads trip over it at once and one of them
+    // dies and hangs up on its own client, or one removes it while walking the list and skips
+    // the next client for that message. concurrent_order fails then, and only in those ways:
+    // deliveries missing, perhaps a client the server closed, nothing out of order, nothing
+    // echoed. Whether it happens in a run is the race's to decide.
     const concurrent = report.results.find((r) => r.id === 'concurrent_order');
     if (concurrent?.status === 'fail') {
-      assert.match(concurrent.explanation, /^De 7600 entregas esperadas faltaron \d+, 0 llegaron fuera de orden y 0 volvieron a su remitente; el servidor cerró en plena ráfaga la conexión de \d+ cliente\(s\): c\d+x/, concurrent.evidence);
+      assert.match(
+        concurrent.explanation,
+        /^De 7600 entregas esperadas faltaron [1-9]\d*, 0 llegaron fuera de orden y 0 volvieron a su remitente(; el servidor cerró en plena ráfaga la conexión de \d+ cliente\(s\): c\d+x[0-9a-z]+(, c\d+x[0-9a-z]+)*)?\. /,
+        concurrent.evidence,
+      );
     }
     assert.deepEqual(failed(report).filter((id) => id !== 'concurrent_order'), [
       'lf_lines', // the name keeps its "\n" ("nc1\n: hola") and "/listar\n" is not a command
