@@ -11,6 +11,7 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { decodeArq } from '../protocol/arq/header.js';
+import { Holds } from './hold.js';
 import { type Impairment, planDatagram, seededRandom } from './impairment.js';
 
 /** Which packets the link impairs: the DATA only, or the ACKs too. */
@@ -85,9 +86,8 @@ export async function startArqLink(opts: ArqLinkOptions): Promise<ArqLink> {
   await Promise.all([once(front, 'listening'), once(back, 'listening')]);
   const records: LinkRecord[] = [];
   const counters = { data: 0, ack: 0, dataLost: 0, ackLost: 0 };
-  const timers = new Set<NodeJS.Timeout>();
+  const holds = new Holds();
   let senderPort: number | undefined;
-  let closed = false;
 
   const carry = (msg: Buffer, type: 'data' | 'ack', out: dgram.Socket, port: number): void => {
     const packet = decodeArq(msg);
@@ -97,17 +97,7 @@ export async function startArqLink(opts: ArqLinkOptions): Promise<ArqLink> {
     const delays = scripted ? [] : impaired ? planDatagram(opts.impairment, random) : [0];
     if (delays.length === 0) counters[type === 'data' ? 'dataLost' : 'ackLost']++;
     if (records.length < maxRecords) records.push({ type, k, number: packet?.number ?? -1, atMs: performance.now(), delaysMs: delays, scripted });
-    for (const delay of delays) {
-      if (delay <= 0) {
-        out.send(msg, port, HOST);
-        continue;
-      }
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        if (!closed) out.send(msg, port, HOST);
-      }, delay);
-      timers.add(timer);
-    }
+    for (const delay of delays) holds.after(delay, () => out.send(msg, port, HOST));
   };
   front.on('message', (msg, rinfo) => {
     senderPort = rinfo.port;
@@ -122,9 +112,7 @@ export async function startArqLink(opts: ArqLinkOptions): Promise<ArqLink> {
     records,
     counters,
     async close() {
-      closed = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
+      holds.close();
       await Promise.all([new Promise<void>((r) => front.close(() => r())), new Promise<void>((r) => back.close(() => r()))]);
     },
   };

@@ -18,6 +18,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Holds } from './hold.js';
 import { type Impairment, planDatagram, seededRandom, streamDueMs } from './impairment.js';
 
 /** What the relay is told. */
@@ -128,21 +129,12 @@ async function relayUdp(opts: RelayOptions, serverPort: number, counters: RelayC
   front.bind(opts.listenUdpPort, opts.listenHost);
   await Promise.race([once(front, 'listening'), once(front, 'error').then(([e]) => Promise.reject(e))]);
   const upstreams = new Map<string, Upstream>();
-  const timers = new Set<NodeJS.Timeout>();
+  const holds = new Holds();
   let closed = false;
 
   /** Runs `deliver` after each of the planned delays (none: lost). */
   const schedule = (delays: number[], deliver: () => void): void => {
-    for (const ms of delays) {
-      if (ms <= 0) deliver();
-      else {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          deliver();
-        }, ms);
-        timers.add(timer);
-      }
-    }
+    for (const ms of delays) holds.after(ms, deliver);
   };
   const toClient = (msg: Buffer, port: number, address: string): void => {
     counters.udpFromServer++;
@@ -199,8 +191,7 @@ async function relayUdp(opts: RelayOptions, serverPort: number, counters: RelayC
     port: (front.address() as AddressInfo).port,
     async close() {
       closed = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
+      holds.close();
       await Promise.all([front, ...[...upstreams.values()].map((u) => u.socket)].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       upstreams.clear();
     },
